@@ -1,0 +1,181 @@
+//! Run the checks of `rules/` over an inventory (pure).
+
+use crate::finding::{Finding, Suppression};
+use crate::model::{AccessPath, CredentialLifetime, Enforcement, Inventory, Privilege, Severity};
+use crate::rules::{Check, RuleSet, Subject};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// `[rules.<ID>]` in jitgap.toml: turn a check off, ignore identities, or change its severity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetting {
+    #[serde(default)]
+    pub disable: bool,
+    /// Identity ids or names (glob patterns, `*` and `?`) whose findings are suppressed.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+}
+
+fn path_matches(check: &Check, p: &AccessPath) -> bool {
+    let m = &check.matcher;
+    m.boundary.as_ref().is_none_or(|b| b.contains(&p.boundary))
+        && m.privilege
+            .as_ref()
+            .is_none_or(|v| v.contains(&p.privilege))
+        && m.enforcement
+            .as_ref()
+            .is_none_or(|v| v.contains(&p.enforcement))
+        && m.credential_lifetime
+            .as_ref()
+            .is_none_or(|v| v.contains(&p.credential_lifetime))
+        && (m.any_unknown.is_empty()
+            || m.any_unknown.iter().any(|f| match f.as_str() {
+                "privilege" => p.privilege == Privilege::Unknown,
+                "enforcement" => p.enforcement == Enforcement::Unknown,
+                _ => p.credential_lifetime == CredentialLifetime::Unknown,
+            }))
+}
+
+fn path_message(check: &Check, p: &AccessPath, name: &str) -> String {
+    let strip = |r: &str| {
+        r.split_once("]: ")
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_else(|| r.to_string())
+    };
+    // The verdict the check is about gets its reason; the others are named only.
+    if check.matcher.credential_lifetime.is_some() {
+        format!(
+            "{name}: {} via {}, {}; credential {}: {}",
+            p.privilege,
+            p.entitlement,
+            p.enforcement,
+            p.credential_lifetime,
+            p.basis.credential_lifetime.reason
+        )
+    } else if p.privilege == Privilege::Unknown {
+        format!(
+            "{name}: {} privilege via {}: {}",
+            p.privilege, p.entitlement, p.basis.privilege.reason
+        )
+    } else {
+        format!(
+            "{name}: {} via {}, {}: {}; credential {}",
+            p.privilege,
+            p.entitlement,
+            p.enforcement,
+            strip(&p.basis.enforcement.reason),
+            p.credential_lifetime
+        )
+    }
+}
+
+/// Every finding the checks produce, sorted by id; config ignores are marked suppressed.
+pub fn run(
+    inv: &Inventory,
+    rules: &RuleSet,
+    settings: &BTreeMap<String, RuleSetting>,
+) -> Vec<Finding> {
+    let names: HashMap<&str, &str> = inv
+        .identities
+        .iter()
+        .map(|i| (i.id.as_str(), i.name.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for check in &rules.checks {
+        let setting = settings.get(&check.id).cloned().unwrap_or_default();
+        if setting.disable || check.deprecated.is_some() {
+            continue;
+        }
+        let refs = rules.frameworks.refs_for(&check.frameworks);
+        let mut push = |f: Result<Finding, crate::finding::FindingError>| match f {
+            Ok(f) => out.push(f),
+            // Unreachable in practice: every path and signal carries evidence. Never drop silently.
+            Err(e) => eprintln!("jitgap: internal: {e}"),
+        };
+        match check.matcher.subject {
+            Subject::AccessPath => {
+                for p in inv.access_paths.iter().filter(|p| path_matches(check, p)) {
+                    let name = names
+                        .get(p.identity.as_str())
+                        .copied()
+                        .unwrap_or(&p.identity);
+                    push(
+                        Finding::builder(check, refs.clone(), p.boundary, &p.scope, &p.identity)
+                            .entitlement(&p.entitlement)
+                            .target(&p.target)
+                            .access_path(&p.id)
+                            .message(path_message(check, p, name))
+                            .evidence(p.evidence.iter().cloned())
+                            .severity(setting.severity)
+                            .build(),
+                    );
+                }
+            }
+            Subject::Signal => {
+                let kind = check.matcher.signal.as_deref().unwrap_or_default();
+                for s in inv.signals.iter().filter(|s| s.kind == kind) {
+                    if check
+                        .matcher
+                        .boundary
+                        .as_ref()
+                        .is_some_and(|b| !b.contains(&s.boundary))
+                    {
+                        continue;
+                    }
+                    push(
+                        Finding::builder(check, refs.clone(), s.boundary, &s.scope, &s.identity)
+                            .entitlement(&s.entitlement)
+                            .target(&s.target)
+                            .message(s.message.clone())
+                            .revocation(s.revocation)
+                            .evidence(s.evidence.iter().cloned())
+                            .severity(setting.severity)
+                            .build(),
+                    );
+                }
+            }
+        }
+    }
+    for f in out.iter_mut() {
+        let Some(setting) = settings.get(&f.rule_id) else {
+            continue;
+        };
+        let name = names.get(f.identity.as_str()).copied().unwrap_or("");
+        if setting
+            .ignore
+            .iter()
+            .any(|g| glob_match(g, &f.identity) || glob_match(g, name))
+        {
+            f.suppressed = Some(Suppression {
+                by: "config".into(),
+                owner: String::new(),
+                reason: format!("ignored by [rules.{}] in the config", f.rule_id),
+                ticket: String::new(),
+                expires: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.rule_id, &a.id).cmp(&(&b.rule_id, &b.id)));
+    // Two facts with the same fingerprint (two expired statements in one policy) are one finding.
+    let mut merged: Vec<Finding> = Vec::with_capacity(out.len());
+    for f in out {
+        match merged.last_mut() {
+            Some(last) if last.id == f.id => {
+                last.message = format!("{}; {}", last.message, f.message);
+                last.evidence.extend(f.evidence);
+            }
+            _ => merged.push(f),
+        }
+    }
+    merged
+}
+
+/// Glob with `*` and `?`, case-sensitive (identity ids are).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    glob::Pattern::new(pattern)
+        .map(|p| p.matches(text))
+        .unwrap_or(pattern == text)
+}

@@ -1,0 +1,174 @@
+//! Command-line flags (clap). One vocabulary across commands (design.md §8b).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jitgap",
+    version,
+    about = "Find the standing privileges hiding behind a just-in-time access programme for non-human identities",
+    long_about = "jitgap enumerates non-human identities (IAM users and roles, database login roles, …), classifies \
+every access path as JIT-enforced, time-bound, standing or unknown, checks whether revocations took effect, and \
+reports coverage with evidence toward OWASP NHI Top 10 2025 and NIST CSF PR.AA-05 (formerly PR.AC-4).\n\n\
+It only reads: list/get/describe calls and catalog SELECTs.",
+    after_help = "Examples:\n  jitgap scan --demo\n  jitgap scan --from snapshot/ --format json,sarif --out reports/\n  \
+jitgap scan --aws --baseline jitgap-baseline.json --fail-on new-standing,not-effective\n\n\
+Exit codes: 0 ran and the gate passed; 1 the gate failed; 2 could not run (usage, config, unreadable input); \
+3 scan incomplete (use --allow-incomplete to accept)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan sources, classify every access path, report coverage and findings, apply the gate.
+    #[command(
+        after_help = "Examples:\n  jitgap scan --demo\n  jitgap scan --from ./snapshot --format table,json --out reports/\n  \
+jitgap scan --aws-endpoint-url http://127.0.0.1:5000 --format json\n  \
+jitgap scan --from ./snapshot --baseline jitgap-baseline.json --waivers jitgap-waivers.toml --fail-on new-standing"
+    )]
+    Scan(ScanArgs),
+    /// Read the sources live and save the raw documents as a snapshot directory (re-scan it with --from).
+    #[command(
+        after_help = "Example:\n  jitgap collect --aws --out snapshot/\n  jitgap scan --from snapshot/"
+    )]
+    Collect(CollectArgs),
+    /// Manage the baseline the gate compares against.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// List the checks (id, name, severity, summary).
+    #[command(after_help = "Examples:\n  jitgap rules\n  jitgap rules --format json")]
+    Rules(RulesArgs),
+    /// Print one check's documentation.
+    #[command(
+        after_help = "Examples:\n  jitgap explain GEN001\n  jitgap explain oidc-trust-without-subject"
+    )]
+    Explain(ExplainArgs),
+    /// Write a commented jitgap.toml.
+    #[command(after_help = "Example:\n  jitgap init && $EDITOR jitgap.toml")]
+    Init(InitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan the sources and write every current finding as the accepted baseline.
+    #[command(
+        after_help = "Example:\n  jitgap baseline update --baseline jitgap-baseline.json --from snapshot/"
+    )]
+    Update(BaselineUpdateArgs),
+}
+
+/// Where to read identities from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
+    /// Scan the built-in demo estate (no credentials needed).
+    #[arg(long)]
+    pub demo: bool,
+    /// A snapshot directory or an `aws iam get-account-authorization-details` JSON file (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub from: Vec<PathBuf>,
+    /// Scan the AWS account of the default credential chain (AWS_PROFILE, AWS_* variables, SSO, IMDS…).
+    #[arg(long)]
+    pub aws: bool,
+    /// AWS endpoint override (implies --aws); AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
+    /// AWS named profile (implies --aws).
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// Config file [default: ./jitgap.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A directory of rule files replacing or extending the built-in rules/.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Judge verdicts at this time (RFC 3339) instead of the snapshot's collected_at or now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Progress on stderr: auto shows it on a terminal only.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Progress {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output formats, comma-separated: table, json, sarif, markdown [default: table].
+    #[arg(long, value_name = "FMT[,FMT]", value_delimiter = ',')]
+    pub format: Vec<String>,
+    /// Write jitgap-report.<ext> files into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Baseline of accepted findings; findings not in it are `new`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Fail (exit 1) on: new-standing, not-effective, new, any (comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    /// Waivers file (owner, reason, ticket, expires per waiver).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Exit 0/1 even when a scope could not be read fully (it is still marked in the report).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The snapshot directory to write.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BaselineUpdateArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The baseline file to write.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: PathBuf,
+    /// Write the baseline even when a scope could not be read fully.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// A check id (GEN001) or name (standing-admin-access).
+    pub id: String,
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Where to write.
+    #[arg(default_value = "jitgap.toml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,33 @@
+//! The built-in demo estate: a snapshot embedded in the binary that shows every verdict.
+//! Its files live in `demo/` so reports can point at them.
+
+use crate::scan::Snapshot;
+use std::path::PathBuf;
+
+const FILES: &[(&str, &str)] = &[
+    ("demo/manifest.json", include_str!("../demo/manifest.json")),
+    (
+        "demo/aws/111122223333/authorization-details.json",
+        include_str!("../demo/aws/111122223333/authorization-details.json"),
+    ),
+    (
+        "demo/aws/111122223333/credential-report.csv",
+        include_str!("../demo/aws/111122223333/credential-report.csv"),
+    ),
+    (
+        "demo/aws/111122223333/access-keys.json",
+        include_str!("../demo/aws/111122223333/access-keys.json"),
+    ),
+    (
+        "demo/aws/222233334444/authorization-details.json",
+        include_str!("../demo/aws/222233334444/authorization-details.json"),
+    ),
+];
+
+pub fn snapshot() -> Snapshot {
+    let entries = FILES
+        .iter()
+        .map(|(p, t)| (p.to_string(), PathBuf::from(p), t.to_string()))
+        .collect();
+    crate::scan::snapshot::assemble(entries, false).expect("the embedded demo estate is valid")
+}

@@ -1,0 +1,126 @@
+//! The CI gate (design.md §9): baseline diff, waivers, exit policy.
+
+mod baseline;
+mod waivers;
+
+pub use baseline::{Baseline, BaselineEntry};
+pub use waivers::{Waiver, WaiverFile, WaiverMatch, WaiverStatus};
+
+use crate::model::Revocation;
+use crate::report::Report;
+use crate::rules::RuleSet;
+use serde::{Deserialize, Serialize};
+
+crate::model::kebab_enum!(
+    /// What fails the gate (`--fail-on`).
+    FailOn {
+        /// a new (not in the baseline), unwaived finding of a check that counts as standing privilege
+        NewStanding => "new-standing",
+        /// any unwaived finding whose revocation is not-effective, baseline or not
+        NotEffective => "not-effective",
+        /// any new unwaived finding
+        New => "new",
+        /// any unwaived finding, baseline or not
+        Any => "any"
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    pub fail_on: Vec<FailOn>,
+    pub new: usize,
+    pub unchanged: usize,
+    /// In the baseline, gone now.
+    pub fixed: usize,
+    pub suppressed: usize,
+    pub expired_waivers: usize,
+    pub failed: bool,
+    pub reasons: Vec<String>,
+}
+
+/// Mark findings new/unchanged and suppressed, then decide. Pure.
+pub fn apply(
+    report: &mut Report,
+    rules: &RuleSet,
+    baseline: Option<(&str, &Baseline)>,
+    waivers: Option<&WaiverFile>,
+    fail_on: &[FailOn],
+) {
+    if let Some(w) = waivers {
+        report.waivers = w.apply(&mut report.findings, report.generated_at);
+    }
+    let mut summary = GateSummary {
+        baseline: baseline.map(|(p, _)| p.to_string()),
+        fail_on: fail_on.to_vec(),
+        new: 0,
+        unchanged: 0,
+        fixed: 0,
+        suppressed: 0,
+        expired_waivers: report
+            .waivers
+            .iter()
+            .filter(|w| w.status == "expired")
+            .count(),
+        failed: false,
+        reasons: Vec::new(),
+    };
+    for f in report.findings.iter_mut() {
+        let known = baseline.is_some_and(|(_, b)| b.contains(&f.id));
+        f.baseline = Some(if known { "unchanged" } else { "new" }.into());
+        if known {
+            summary.unchanged += 1
+        } else {
+            summary.new += 1
+        }
+        if f.is_suppressed() {
+            summary.suppressed += 1;
+        }
+    }
+    if let Some((_, b)) = baseline {
+        summary.fixed = b
+            .findings
+            .iter()
+            .filter(|e| !report.findings.iter().any(|f| f.id == e.id))
+            .count();
+    }
+    for rule in fail_on {
+        let hits: Vec<&crate::finding::Finding> = report
+            .active_findings()
+            .filter(|f| match rule {
+                FailOn::NewStanding => {
+                    f.baseline.as_deref() == Some("new")
+                        && rules
+                            .check(&f.rule_id)
+                            .is_some_and(|c| c.counts_as("standing"))
+                }
+                FailOn::NotEffective => f.revocation == Some(Revocation::NotEffective),
+                FailOn::New => f.baseline.as_deref() == Some("new"),
+                FailOn::Any => true,
+            })
+            .collect();
+        if !hits.is_empty() {
+            let sample: Vec<String> = hits
+                .iter()
+                .take(3)
+                .map(|f| {
+                    format!(
+                        "{} {} ({})",
+                        f.rule_id,
+                        report.identity_name(&f.identity),
+                        f.id
+                    )
+                })
+                .collect();
+            summary.reasons.push(format!(
+                "--fail-on {rule}: {} finding(s), e.g. {}{}",
+                hits.len(),
+                sample.join(", "),
+                if hits.len() > 3 { ", …" } else { "" }
+            ));
+        }
+    }
+    summary.failed = !summary.reasons.is_empty();
+    report.gate = Some(summary);
+}

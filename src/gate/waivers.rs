@@ -1,0 +1,155 @@
+//! Waivers: a finding accepted for a while, with an owner, a reason, a ticket and an expiry.
+//! An expired waiver stops suppressing and is reported.
+
+use crate::checks::glob_match;
+use crate::finding::{Finding, Suppression};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverMatch {
+    /// A rule id (`GEN001`) or name (`standing-admin-access`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// An identity id or name; `*` and `?` wildcards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// A finding fingerprint (the `id` in the JSON report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    #[serde(rename = "match")]
+    pub matcher: WaiverMatch,
+    pub owner: String,
+    pub reason: String,
+    #[serde(default)]
+    pub ticket: String,
+    /// `YYYY-MM-DD` (valid through that day, UTC) or an RFC 3339 time.
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverFile {
+    #[serde(default)]
+    pub waiver: Vec<Waiver>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// How each waiver fared in this run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaiverStatus {
+    pub file: String,
+    pub index: usize,
+    #[serde(rename = "match")]
+    pub matcher: WaiverMatch,
+    pub owner: String,
+    pub reason: String,
+    pub ticket: String,
+    pub expires: String,
+    /// `active`, `expired` or `unused` (active but matched nothing).
+    pub status: String,
+    pub matched: usize,
+}
+
+fn expiry(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if t.len() == 10 {
+        return crate::time::parse_timestamp(t).map(|d| d + Duration::days(1));
+    }
+    crate::time::parse_timestamp(t)
+}
+
+impl WaiverFile {
+    /// Read and validate; every problem names the file and the line or waiver.
+    pub fn read(path: &Path) -> Result<WaiverFile, String> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{shown}: cannot read waivers: {e}"))?;
+        let mut file: WaiverFile = crate::rules::parse_toml_at(&shown, &text)?;
+        file.path = shown.clone();
+        for (i, w) in file.waiver.iter().enumerate() {
+            let at = format!("{shown}: waiver #{} ([[waiver]] {})", i + 1, i + 1);
+            if w.matcher.rule.is_none()
+                && w.matcher.identity.is_none()
+                && w.matcher.finding.is_none()
+            {
+                return Err(format!(
+                    "{at}: `match` needs at least one of rule, identity, finding"
+                ));
+            }
+            if w.owner.trim().is_empty() || w.reason.trim().is_empty() {
+                return Err(format!("{at}: `owner` and `reason` must not be empty"));
+            }
+            if expiry(&w.expires).is_none() {
+                return Err(format!(
+                    "{at}: expires = \"{}\" is not a date (YYYY-MM-DD) or RFC 3339 time",
+                    w.expires
+                ));
+            }
+        }
+        Ok(file)
+    }
+
+    fn matches(w: &Waiver, f: &Finding) -> bool {
+        let m = &w.matcher;
+        m.rule
+            .as_ref()
+            .is_none_or(|r| r.eq_ignore_ascii_case(&f.rule_id) || *r == f.name)
+            && m.identity.as_ref().is_none_or(|g| {
+                glob_match(g, &f.identity)
+                    || f.identity
+                        .rsplit(['/', ':'])
+                        .next()
+                        .is_some_and(|n| glob_match(g, n))
+            })
+            && m.finding.as_ref().is_none_or(|id| *id == f.id)
+    }
+
+    /// Suppress what active waivers match; report each waiver's status.
+    pub fn apply(&self, findings: &mut [Finding], now: DateTime<Utc>) -> Vec<WaiverStatus> {
+        let mut out = Vec::new();
+        for (i, w) in self.waiver.iter().enumerate() {
+            let expired = expiry(&w.expires).is_none_or(|e| e <= now);
+            let mut matched = 0;
+            for f in findings.iter_mut().filter(|f| Self::matches(w, f)) {
+                matched += 1;
+                if !expired && f.suppressed.is_none() {
+                    f.suppressed = Some(Suppression {
+                        by: "waiver".into(),
+                        owner: w.owner.clone(),
+                        reason: w.reason.clone(),
+                        ticket: w.ticket.clone(),
+                        expires: Some(w.expires.clone()),
+                    });
+                }
+            }
+            let status = if expired {
+                "expired"
+            } else if matched == 0 {
+                "unused"
+            } else {
+                "active"
+            };
+            out.push(WaiverStatus {
+                file: self.path.clone(),
+                index: i + 1,
+                matcher: w.matcher.clone(),
+                owner: w.owner.clone(),
+                reason: w.reason.clone(),
+                ticket: w.ticket.clone(),
+                expires: w.expires.clone(),
+                status: status.into(),
+                matched,
+            });
+        }
+        out
+    }
+}

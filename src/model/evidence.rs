@@ -1,0 +1,30 @@
+use serde::{Deserialize, Serialize};
+
+/// Where a fact came from: a document (file or API call), a JSON pointer or line inside it,
+/// when it was observed, and a short redacted excerpt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+pub struct Evidence {
+    /// A file path, `demo:<path>`, or an API call such as `iam:GetAccountAuthorizationDetails`.
+    pub source: String,
+    /// JSON pointer (`/RoleDetailList/3/AssumeRolePolicyDocument`) or `line N` inside `source`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pointer: String,
+    /// A short excerpt, secrets redacted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub excerpt: String,
+}
+
+impl Evidence {
+    pub fn new(source: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Evidence {
+            source: source.into(),
+            pointer: pointer.into(),
+            excerpt: String::new(),
+        }
+    }
+
+    pub fn with_excerpt(mut self, excerpt: impl Into<String>) -> Self {
+        self.excerpt = crate::redact::redact(&excerpt.into());
+        self
+    }
+}

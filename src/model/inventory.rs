@@ -1,0 +1,171 @@
+use super::{CredentialLifetime, Decision, Enforcement, Evidence, Privilege, Revocation};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+super::verdict::kebab_enum!(
+    /// One system with its own access control.
+    Boundary {
+        Aws => "aws", Azure => "azure", Gcp => "gcp", Postgres => "postgres", Mysql => "mysql",
+        Github => "github", Kubernetes => "kubernetes", Vault => "vault"
+    }
+);
+
+/// A non-human identity: IAM user or role, DB login role, service principal, …
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Stable id: the ARN for AWS, `postgres://cluster/role` for databases.
+    pub id: String,
+    pub name: String,
+    pub boundary: Boundary,
+    pub scope: String,
+    /// `iam-user`, `iam-role`, `pg-login-role`, …
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<DateTime<Utc>>,
+    /// Free attributes worth showing a reviewer (path, tags, trust summary).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// What an identity authenticates with. Never holds a secret value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credential {
+    pub id: String,
+    pub identity: String,
+    /// `access-key`, `password`, `federated-trust`, `service-trust`, `role-trust`
+    pub kind: String,
+    /// `active`, `inactive`, `n/a`
+    pub status: String,
+    pub lifetime: CredentialLifetime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A time window bounding an entitlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<DateTime<Utc>>,
+}
+
+/// The rule and reason behind each of the three verdicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Basis {
+    pub privilege: Decision,
+    pub enforcement: Decision,
+    pub credential_lifetime: Decision,
+}
+
+/// identity → entitlement → target, with its three verdicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessPath {
+    pub id: String,
+    pub identity: String,
+    pub boundary: Boundary,
+    pub scope: String,
+    /// The policy, role, grant or membership that carries the access.
+    pub entitlement: String,
+    /// What it reaches: an account, a database, a resource pattern.
+    pub target: String,
+    pub privilege: Privilege,
+    pub enforcement: Enforcement,
+    pub credential_lifetime: CredentialLifetime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+    pub basis: Basis,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A fact a scanner observed that a check in `rules/` may turn into a finding
+/// (an OIDC trust without `sub`, a key older than the limit, a session alive after expiry…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// The signal kind checks match on, e.g. `aws-oidc-trust-without-sub`.
+    pub kind: String,
+    pub boundary: Boundary,
+    pub scope: String,
+    pub identity: String,
+    #[serde(default)]
+    pub entitlement: String,
+    #[serde(default)]
+    pub target: String,
+    /// One sentence for the reader, no secrets.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Revocation>,
+    pub evidence: Vec<Evidence>,
+}
+
+super::verdict::kebab_enum!(
+    /// Whether a scope was read fully.
+    ScopeState { Complete => "complete", Partial => "partial", Failed => "failed" }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeStatus {
+    pub boundary: Boundary,
+    pub scope: String,
+    pub status: ScopeState,
+    #[serde(default)]
+    pub errors: Vec<String>,
+    /// The documents this scope was read from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// Everything normalization produced, before checks run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub identities: Vec<Identity>,
+    pub credentials: Vec<Credential>,
+    pub access_paths: Vec<AccessPath>,
+    pub signals: Vec<Signal>,
+    pub scopes: Vec<ScopeStatus>,
+}
+
+impl Inventory {
+    pub fn extend(&mut self, other: Inventory) {
+        self.identities.extend(other.identities);
+        self.credentials.extend(other.credentials);
+        self.access_paths.extend(other.access_paths);
+        self.signals.extend(other.signals);
+        self.scopes.extend(other.scopes);
+    }
+
+    /// Sort everything by id so output does not depend on input or thread order.
+    pub fn sort(&mut self) {
+        self.identities.sort_by(|a, b| a.id.cmp(&b.id));
+        self.credentials
+            .sort_by(|a, b| (&a.identity, &a.id).cmp(&(&b.identity, &b.id)));
+        self.access_paths.sort_by(|a, b| {
+            (&a.identity, &a.entitlement, &a.target, &a.id).cmp(&(
+                &b.identity,
+                &b.entitlement,
+                &b.target,
+                &b.id,
+            ))
+        });
+        self.signals.sort_by(|a, b| {
+            (&a.kind, &a.identity, &a.entitlement, &a.target, &a.message).cmp(&(
+                &b.kind,
+                &b.identity,
+                &b.entitlement,
+                &b.target,
+                &b.message,
+            ))
+        });
+        self.scopes
+            .sort_by(|a, b| (a.boundary, &a.scope).cmp(&(b.boundary, &b.scope)));
+    }
+}

@@ -1,0 +1,13 @@
+//! The data model shared by every boundary (design.md §1–2).
+
+mod evidence;
+mod inventory;
+mod verdict;
+pub(crate) use verdict::kebab_enum;
+
+pub use evidence::Evidence;
+pub use inventory::{
+    AccessPath, Basis, Boundary, Credential, Identity, Inventory, ScopeState, ScopeStatus, Signal,
+    Window,
+};
+pub use verdict::{CredentialLifetime, Decision, Enforcement, Privilege, Revocation, Severity};

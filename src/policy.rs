@@ -1,0 +1,85 @@
+//! Policy thresholds (design.md §2): defaults from `rules/policy.toml`, overridden by `jitgap.toml`.
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+/// The thresholds as written (`"8h"`, `"90d"`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_jit_window: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ephemeral_ttl: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_credential_age: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after: Option<String>,
+}
+
+/// The thresholds in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub max_jit_window: Duration,
+    pub max_ephemeral_ttl: Duration,
+    pub max_credential_age: Duration,
+    pub stale_after: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_jit_window: Duration::hours(8),
+            max_ephemeral_ttl: Duration::hours(12),
+            max_credential_age: Duration::days(90),
+            stale_after: Duration::days(90),
+        }
+    }
+}
+
+impl Policy {
+    /// Apply the layers in order (rule defaults, then config); an invalid value names its key.
+    pub fn from_layers(layers: &[&PolicyFile]) -> Result<Policy, String> {
+        let mut p = Policy::default();
+        for layer in layers {
+            let set = |slot: &mut Duration, key: &str, v: &Option<String>| -> Result<(), String> {
+                if let Some(v) = v {
+                    let d =
+                        crate::time::parse_duration(v).map_err(|e| format!("policy.{key}: {e}"))?;
+                    if d <= Duration::zero() {
+                        return Err(format!("policy.{key}: must be greater than zero"));
+                    }
+                    *slot = d;
+                }
+                Ok(())
+            };
+            set(
+                &mut p.max_jit_window,
+                "max_jit_window",
+                &layer.max_jit_window,
+            )?;
+            set(
+                &mut p.max_ephemeral_ttl,
+                "max_ephemeral_ttl",
+                &layer.max_ephemeral_ttl,
+            )?;
+            set(
+                &mut p.max_credential_age,
+                "max_credential_age",
+                &layer.max_credential_age,
+            )?;
+            set(&mut p.stale_after, "stale_after", &layer.stale_after)?;
+        }
+        Ok(p)
+    }
+
+    pub fn to_file(self) -> PolicyFile {
+        use crate::time::format_duration as f;
+        PolicyFile {
+            max_jit_window: Some(f(self.max_jit_window)),
+            max_ephemeral_ttl: Some(f(self.max_ephemeral_ttl)),
+            max_credential_age: Some(f(self.max_credential_age)),
+            stale_after: Some(f(self.stale_after)),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Renderers: pure functions of `&Report` (and the rule docs).
+
+mod json;
+mod markdown;
+mod sarif;
+mod table;
+
+use super::Report;
+use crate::rules::{Check, RuleSet};
+
+crate::model::kebab_enum!(Format { Table => "table", Json => "json", Sarif => "sarif", Markdown => "markdown" });
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Markdown => "md",
+        }
+    }
+}
+
+/// Width tables are laid out for: fixed, so files and snapshots do not depend on the terminal.
+pub const TABLE_WIDTH: u16 = 160;
+
+pub fn render(format: Format, report: &Report, rules: &RuleSet) -> String {
+    match format {
+        Format::Table => table::render(report, TABLE_WIDTH),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, rules),
+        Format::Markdown => markdown::render(report, rules),
+    }
+}
+
+pub use table::rules_table;
+
+/// The honest framework note every human-readable format carries.
+pub const FRAMEWORK_NOTE: &str = "Framework references are evidence toward OWASP NHI Top 10 2025 and NIST CSF 2.0 PR.AA-05, not a statement of compliance. \
+The requested label \"OWASP NHI-03\" is shown beside the official ids (NHI5:2025 standing privilege, NHI7:2025 long-lived secrets, \
+NHI1:2025 stale access and revocation; NHI3:2025 Vulnerable Third-Party NHI only for third-party trust); \"NIST PR.AC-4\" is CSF 1.1, moved to PR.AA-05 in CSF 2.0.";
+
+/// `jitgap explain ID`.
+pub fn explain(c: &Check, rules: &RuleSet) -> String {
+    let mut s = format!("{} {}\n\n{}\n\n", c.id, c.name, c.summary);
+    s += &format!(
+        "severity: {}   confidence: {}   since: {}\n",
+        c.severity, c.confidence, c.since
+    );
+    if !c.gate.is_empty() {
+        s += &format!("counts as: {}\n", c.gate.join(", "));
+    }
+    s += &format!(
+        "\nWhy it matters\n{}\n\nRemediation\n{}\n",
+        c.why.trim(),
+        c.remediation.trim()
+    );
+    if !c.references.is_empty() {
+        s += "\nReferences\n";
+        for r in &c.references {
+            s += &format!("  {r}\n");
+        }
+    }
+    s += "\nFrameworks (evidence toward, not compliance)\n";
+    for r in rules.frameworks.refs_for(&c.frameworks) {
+        s += &format!(
+            "  {} {} {} — {} [{}]\n",
+            r.framework, r.version, r.id, r.title, r.relation
+        );
+    }
+    s
+}

@@ -1,0 +1,246 @@
+//! One entitlement (an inline or managed policy on an identity) → its privilege and enforcement.
+
+use super::document::{Effect, PolicyDoc, TimeCondition, parse_document};
+use super::privilege::{statement_tier, wildcard_match};
+use crate::classify::{WindowVerdict, classify_window};
+use crate::model::{Decision, Enforcement, Evidence, Privilege, Window};
+use crate::policy::Policy;
+use crate::rules::AwsCatalogue;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// Where an entitlement's document is, or why it is not there.
+pub(crate) enum Source<'a> {
+    Document {
+        value: &'a Value,
+        evidence: Evidence,
+        created: Option<DateTime<Utc>>,
+    },
+    Catalogue {
+        tier: Privilege,
+        evidence: Evidence,
+    },
+    Missing {
+        evidence: Evidence,
+        why: String,
+    },
+}
+
+pub(crate) struct Entitlement<'a> {
+    /// `inline:NAME`, a managed policy ARN, or `group:G/inline:NAME`.
+    pub name: String,
+    pub source: Source<'a>,
+}
+
+/// A statement whose `aws:CurrentTime` window is over.
+pub(crate) struct ExpiredWindow {
+    pub statement: usize,
+    pub ended: DateTime<Utc>,
+}
+
+pub(crate) struct Evaluated {
+    /// `None` when nothing in the entitlement grants access now (only Deny, or every window over).
+    pub live: Option<Live>,
+    pub expired: Vec<ExpiredWindow>,
+    pub evidence: Evidence,
+    /// Deny statements with an `aws:TokenIssueTime` bound (session revocation).
+    pub token_issue_denies: Vec<DateTime<Utc>>,
+}
+
+pub(crate) struct Live {
+    pub privilege: Privilege,
+    pub privilege_basis: Decision,
+    pub enforcement: Enforcement,
+    pub enforcement_basis: Decision,
+    pub window: Option<Window>,
+}
+
+/// Unconditional Deny action patterns of a document (they remove what Allows grant).
+pub(crate) fn unconditional_denies(doc: &PolicyDoc) -> Vec<String> {
+    doc.statements
+        .iter()
+        .filter(|s| s.effect == Effect::Deny && s.conditions.is_empty() && s.not_actions.is_none())
+        .filter(|s| s.resources.iter().any(|r| r == "*") && !s.not_resource)
+        .flat_map(|s| s.actions.iter().cloned())
+        .collect()
+}
+
+pub(crate) fn evaluate(
+    ent: &Entitlement<'_>,
+    denies: &[String],
+    cat: &AwsCatalogue,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Evaluated {
+    match &ent.source {
+        Source::Catalogue { tier, evidence } => {
+            let denied = denies.iter().any(|d| wildcard_match(d, "*"));
+            Evaluated {
+                live: Some(Live {
+                    privilege: if denied { Privilege::Read } else { *tier },
+                    privilege_basis: Decision::new(
+                        "aws.privilege.catalogue",
+                        format!(
+                            "AWS-managed policy `{}` is catalogued as {tier} in rules/aws.toml (document not in the snapshot)",
+                            ent.name
+                        ),
+                    ),
+                    enforcement: Enforcement::Standing,
+                    enforcement_basis: Decision::new(
+                        "aws.enforcement.managed-policy",
+                        "AWS-managed policies carry no time condition",
+                    ),
+                    window: None,
+                }),
+                expired: vec![],
+                evidence: evidence.clone(),
+                token_issue_denies: vec![],
+            }
+        }
+        Source::Missing { evidence, why } => Evaluated {
+            live: Some(Live {
+                privilege: Privilege::Unknown,
+                privilege_basis: Decision::new("aws.privilege.missing-document", why.clone()),
+                enforcement: Enforcement::Unknown,
+                enforcement_basis: Decision::new("aws.enforcement.missing-document", why.clone()),
+                window: None,
+            }),
+            expired: vec![],
+            evidence: evidence.clone(),
+            token_issue_denies: vec![],
+        },
+        Source::Document {
+            value,
+            evidence,
+            created,
+        } => match parse_document(value) {
+            Err(e) => Evaluated {
+                live: Some(Live {
+                    privilege: Privilege::Unknown,
+                    privilege_basis: Decision::new("aws.privilege.unreadable-document", e.clone()),
+                    enforcement: Enforcement::Unknown,
+                    enforcement_basis: Decision::new("aws.enforcement.unreadable-document", e),
+                    window: None,
+                }),
+                expired: vec![],
+                evidence: evidence.clone(),
+                token_issue_denies: vec![],
+            },
+            Ok(doc) => evaluate_document(&doc, evidence, *created, denies, cat, policy, now),
+        },
+    }
+}
+
+struct Part {
+    privilege: Privilege,
+    privilege_reason: String,
+    enforcement: Enforcement,
+    enforcement_basis: Decision,
+    window: Option<Window>,
+    statement: usize,
+}
+
+fn evaluate_document(
+    doc: &PolicyDoc,
+    evidence: &Evidence,
+    created: Option<DateTime<Utc>>,
+    denies: &[String],
+    cat: &AwsCatalogue,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Evaluated {
+    let mut parts = Vec::new();
+    let mut expired = Vec::new();
+    for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let (privilege, privilege_reason) = statement_tier(s, denies, cat);
+        let (enforcement, enforcement_basis, window) = match s.time_condition() {
+            TimeCondition::None => (
+                Enforcement::Standing,
+                Decision::new(
+                    "aws.enforcement.no-time-condition",
+                    "no aws:CurrentTime window: never expires",
+                ),
+                None,
+            ),
+            TimeCondition::Unreadable(why) => (
+                Enforcement::Unknown,
+                Decision::new(
+                    "aws.enforcement.unreadable-condition",
+                    format!("time condition not understood: {why}"),
+                ),
+                None,
+            ),
+            TimeCondition::Window(w) => {
+                let start = w.not_before.or(created);
+                match classify_window(start, w.not_after, now, policy, "aws.enforcement") {
+                    WindowVerdict::Over(ended) => {
+                        expired.push(ExpiredWindow {
+                            statement: s.index,
+                            ended,
+                        });
+                        continue;
+                    }
+                    WindowVerdict::Live(e, d, mut win) => {
+                        win.not_before = w.not_before;
+                        (e, d, Some(win))
+                    }
+                }
+            }
+        };
+        parts.push(Part {
+            privilege,
+            privilege_reason,
+            enforcement,
+            enforcement_basis,
+            window,
+            statement: s.index,
+        });
+    }
+    let token_issue_denies = doc
+        .statements
+        .iter()
+        .filter_map(|s| s.token_issue_deny())
+        .collect();
+    let live = parts.iter().map(|p| p.privilege.rank()).max().map(|top| {
+        let privileged = parts.iter().any(|p| p.privilege.is_privileged());
+        // Enforcement is judged on the statements that make the path privileged (or on all, for a read path).
+        let relevant: Vec<&Part> = parts
+            .iter()
+            .filter(|p| !privileged || p.privilege.is_privileged())
+            .collect();
+        let weakest = relevant
+            .iter()
+            .max_by_key(|p| (p.enforcement.weakness(), std::cmp::Reverse(p.statement)))
+            .unwrap();
+        let strongest = parts
+            .iter()
+            .filter(|p| p.privilege.rank() == top)
+            .min_by_key(|p| p.statement)
+            .unwrap();
+        Live {
+            privilege: strongest.privilege,
+            privilege_basis: Decision::new(
+                "aws.privilege.statement",
+                format!(
+                    "Statement[{}]: {}",
+                    strongest.statement, strongest.privilege_reason
+                ),
+            ),
+            enforcement: weakest.enforcement,
+            enforcement_basis: Decision::new(
+                &weakest.enforcement_basis.rule,
+                format!(
+                    "Statement[{}]: {}",
+                    weakest.statement, weakest.enforcement_basis.reason
+                ),
+            ),
+            window: weakest.window,
+        }
+    });
+    Evaluated {
+        live,
+        expired,
+        evidence: evidence.clone(),
+        token_issue_denies,
+    }
+}
