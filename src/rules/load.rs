@@ -29,6 +29,9 @@ pub struct RuleSet {
     pub frameworks: Frameworks,
     pub checks: Vec<Check>,
     pub aws: AwsCatalogue,
+    /// Every boundary file's `[catalogue]` table, by file stem (`postgres`, `mysql`, …);
+    /// each scanner deserializes its own shape with [`RuleSet::catalogue`].
+    pub catalogues: std::collections::BTreeMap<String, toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +122,7 @@ impl RuleSet {
         let mut frameworks = None;
         let mut checks: Vec<(String, Check)> = Vec::new();
         let mut aws = None;
+        let mut catalogues = std::collections::BTreeMap::new();
         for (file, text) in files {
             let base = file.rsplit('/').next().unwrap_or(file);
             match base {
@@ -133,6 +137,7 @@ impl RuleSet {
                 _ => match parse_toml::<CheckFile>(file, text) {
                     Ok(cf) => {
                         if let Some(cat) = cf.catalogue {
+                            catalogues.insert(base.trim_end_matches(".toml").to_string(), cat.clone());
                             if base == "aws.toml" {
                                 match cat.try_into::<AwsCatalogue>() {
                                     Ok(c) => aws = Some(c),
@@ -161,7 +166,16 @@ impl RuleSet {
             frameworks,
             checks,
             aws: aws.unwrap_or_default(),
+            catalogues,
         })
+    }
+
+    /// A boundary's `[catalogue]` in the shape its scanner defines; errors name the file.
+    pub fn catalogue<T: serde::de::DeserializeOwned + Default>(&self, stem: &str) -> Result<T, String> {
+        match self.catalogues.get(stem) {
+            None => Ok(T::default()),
+            Some(t) => t.clone().try_into().map_err(|e| format!("rules/{stem}.toml [catalogue]: {e}")),
+        }
     }
 
     pub fn check(&self, id_or_name: &str) -> Option<&Check> {

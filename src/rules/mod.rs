@@ -24,4 +24,6 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("general.toml", include_str!("../../rules/general.toml")),
     ("aws.toml", include_str!("../../rules/aws.toml")),
+    ("postgres.toml", include_str!("../../rules/postgres.toml")),
+    ("mysql.toml", include_str!("../../rules/mysql.toml")),
 ];

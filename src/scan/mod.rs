@@ -2,6 +2,8 @@
 //! `raw.rs` (the native documents) and `normalize.rs` (pure: raw → Inventory).
 
 pub mod aws;
+pub mod mysql;
+pub mod postgres;
 pub(crate) mod snapshot;
 
 pub use snapshot::{Snapshot, SnapshotError, load_snapshot};

@@ -1,0 +1,1 @@
+//! PostgreSQL login roles (being built).
