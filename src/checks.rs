@@ -132,7 +132,7 @@ pub fn run(
                             .message(s.message.clone())
                             .revocation(s.revocation)
                             .evidence(s.evidence.iter().cloned())
-                            .severity(setting.severity)
+                            .severity(setting.severity.or(s.severity))
                             .build(),
                     );
                 }

@@ -104,6 +104,9 @@ pub struct Signal {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,
+    /// Overrides the check's severity for this fact (an `effective` revocation is `info`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<super::Severity>,
     pub evidence: Vec<Evidence>,
 }
 

@@ -137,7 +137,8 @@ impl RuleSet {
                 _ => match parse_toml::<CheckFile>(file, text) {
                     Ok(cf) => {
                         if let Some(cat) = cf.catalogue {
-                            catalogues.insert(base.trim_end_matches(".toml").to_string(), cat.clone());
+                            catalogues
+                                .insert(base.trim_end_matches(".toml").to_string(), cat.clone());
                             if base == "aws.toml" {
                                 match cat.try_into::<AwsCatalogue>() {
                                     Ok(c) => aws = Some(c),
@@ -171,10 +172,16 @@ impl RuleSet {
     }
 
     /// A boundary's `[catalogue]` in the shape its scanner defines; errors name the file.
-    pub fn catalogue<T: serde::de::DeserializeOwned + Default>(&self, stem: &str) -> Result<T, String> {
+    pub fn catalogue<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        stem: &str,
+    ) -> Result<T, String> {
         match self.catalogues.get(stem) {
             None => Ok(T::default()),
-            Some(t) => t.clone().try_into().map_err(|e| format!("rules/{stem}.toml [catalogue]: {e}")),
+            Some(t) => t
+                .clone()
+                .try_into()
+                .map_err(|e| format!("rules/{stem}.toml [catalogue]: {e}")),
         }
     }
 

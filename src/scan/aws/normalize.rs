@@ -356,6 +356,7 @@ impl Scope<'_> {
                     target: self.account.clone(),
                     message,
                     revocation: None,
+                    severity: None,
                     evidence: vec![ev.clone()],
                 })
             };
@@ -411,6 +412,7 @@ impl Scope<'_> {
                 target: self.account.clone(),
                 message: format!("user {name} has {active} active access keys"),
                 revocation: None,
+                severity: None,
                 evidence: ev,
             });
         }
@@ -557,6 +559,7 @@ impl Scope<'_> {
             target: self.account.clone(),
             message,
             revocation: None,
+            severity: None,
             evidence: vec![self.ev(format!("{base}/RoleLastUsed"))],
         });
     }
@@ -615,6 +618,7 @@ impl Scope<'_> {
             target: self.account.clone(),
             message,
             revocation: None,
+            severity: None,
             evidence: vec![ev],
         });
     }
@@ -657,6 +661,7 @@ impl Scope<'_> {
                     target: self.account.clone(),
                     message: format!("{} Statement[{}]: its aws:CurrentTime window ended {}, but the policy is still attached", ent.name, w.statement, w.ended.to_rfc3339()),
                     revocation: None,
+ severity: None,
                     evidence: vec![evidence.clone()],
                 });
             }
@@ -674,6 +679,7 @@ impl Scope<'_> {
                         ent.name
                     ),
                     revocation: Some(Revocation::Effective),
+                    severity: None,
                     evidence: vec![evidence.clone()],
                 });
             }
