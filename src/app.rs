@@ -269,9 +269,9 @@ fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
     })
 }
 
-fn warn_scopes(report: &Report) {
+fn warn_scopes(report: &Report, already_said: &[String]) {
     for s in report.incomplete_scopes() {
-        for e in &s.errors {
+        for e in s.errors.iter().filter(|e| !already_said.contains(e)) {
             eprintln!("jitgap: {} scope {}/{}: {e}", s.status, s.boundary, s.scope);
         }
     }
@@ -364,7 +364,7 @@ fn scan(a: ScanArgs) -> Result<i32, Fatal> {
         );
     }
     write_outputs(&report, &rules, &formats, out_dir.as_deref())?;
-    warn_scopes(&report);
+    warn_scopes(&report, &input_errors);
     for e in &input_errors {
         eprintln!("jitgap: error: {e}");
     }
@@ -486,7 +486,7 @@ fn baseline_update(src: SourceArgs, path: &Path, allow_incomplete: bool) -> Resu
         ..
     } = build(&src, &spin)?;
     spin.done();
-    warn_scopes(&report);
+    warn_scopes(&report, &input_errors);
     if !input_errors.is_empty() {
         for e in &input_errors {
             eprintln!("jitgap: error: {e}");

@@ -134,14 +134,12 @@ pub(crate) fn assemble(
         }
         let doc = Doc::new(shown.clone(), text);
         let is_json = name.ends_with(".json");
-        if single_file {
-            if !is_json || !looks_like_gaad(&doc.text) {
-                return Err(input(
-                    &shown,
-                    "not an AWS authorization-details export (no UserDetailList, RoleDetailList or Policies key); \
+        if single_file && (!is_json || !looks_like_gaad(&doc.text)) {
+            return Err(input(
+                &shown,
+                "not an AWS authorization-details export (no UserDetailList, RoleDetailList or Policies key); \
                      pass the JSON of `aws iam get-account-authorization-details` or a snapshot directory",
-                ));
-            }
+            ));
         }
         let slot = aws.entry(dir.clone()).or_insert_with(|| AwsRaw {
             scope_hint: dir

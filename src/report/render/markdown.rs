@@ -45,20 +45,20 @@ pub fn render(r: &Report, rules: &RuleSet) -> String {
             esc(&sc.errors.join("; "))
         );
     }
-    if let Some(g) = &r.gate {
-        if !g.fail_on.is_empty() || g.baseline.is_some() {
-            s += &format!(
-                "\n## Gate: {}\n\nnew {} · unchanged {} · fixed {} · suppressed {} · expired waivers {}\n\n",
-                if g.failed { "failed" } else { "passed" },
-                g.new,
-                g.unchanged,
-                g.fixed,
-                g.suppressed,
-                g.expired_waivers
-            );
-            for reason in &g.reasons {
-                s += &format!("- {}\n", esc(reason));
-            }
+    if let Some(g) = &r.gate
+        && (!g.fail_on.is_empty() || g.baseline.is_some())
+    {
+        s += &format!(
+            "\n## Gate: {}\n\nnew {} · unchanged {} · fixed {} · suppressed {} · expired waivers {}\n\n",
+            if g.failed { "failed" } else { "passed" },
+            g.new,
+            g.unchanged,
+            g.fixed,
+            g.suppressed,
+            g.expired_waivers
+        );
+        for reason in &g.reasons {
+            s += &format!("- {}\n", esc(reason));
         }
     }
     let mut findings: Vec<_> = r.findings.iter().collect();

@@ -7,7 +7,7 @@ fn table(width: u16, header: &[&str]) -> Table {
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width)
-        .set_header(header.iter().map(|h| Cell::new(h)));
+        .set_header(header.iter().map(Cell::new));
     t
 }
 
@@ -158,19 +158,19 @@ pub fn render(r: &Report, width: u16) -> String {
             w.index, w.file, w.owner, w.status
         );
     }
-    if let Some(g) = &r.gate {
-        if !g.fail_on.is_empty() || g.baseline.is_some() {
-            out += &format!(
-                "\nGate: {} — new {}, unchanged {}, fixed {}, suppressed {}\n",
-                if g.failed { "FAILED" } else { "passed" },
-                g.new,
-                g.unchanged,
-                g.fixed,
-                g.suppressed
-            );
-            for reason in &g.reasons {
-                out += &format!("  {reason}\n");
-            }
+    if let Some(g) = &r.gate
+        && (!g.fail_on.is_empty() || g.baseline.is_some())
+    {
+        out += &format!(
+            "\nGate: {} — new {}, unchanged {}, fixed {}, suppressed {}\n",
+            if g.failed { "FAILED" } else { "passed" },
+            g.new,
+            g.unchanged,
+            g.fixed,
+            g.suppressed
+        );
+        for reason in &g.reasons {
+            out += &format!("  {reason}\n");
         }
     }
     out += &format!("\n{}\n", super::FRAMEWORK_NOTE);

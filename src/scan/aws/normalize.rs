@@ -190,17 +190,17 @@ impl Scope<'_> {
         idx: &ManagedIndex<'p>,
     ) -> Entitlement<'p> {
         let name = format!("{prefix}{arn}");
-        if let Some((i, p)) = idx.by_arn.get(arn) {
-            if let Some((v, version)) = p.default_version() {
-                return Entitlement {
-                    name,
-                    source: Source::Document {
-                        value: &version.document,
-                        evidence: self.ev(format!("/Policies/{i}/PolicyVersionList/{v}/Document")),
-                        created: ts(&version.create_date).or(ts(&p.update_date)),
-                    },
-                };
-            }
+        if let Some((i, p)) = idx.by_arn.get(arn)
+            && let Some((v, version)) = p.default_version()
+        {
+            return Entitlement {
+                name,
+                source: Source::Document {
+                    value: &version.document,
+                    evidence: self.ev(format!("/Policies/{i}/PolicyVersionList/{v}/Document")),
+                    created: ts(&version.create_date).or(ts(&p.update_date)),
+                },
+            };
         }
         let short = arn.rsplit('/').next().unwrap_or(arn);
         let aws_managed =

@@ -52,17 +52,16 @@ pub(crate) fn action_tier(
             format!("`{action}` covers `{a}`, which can grant more privilege"),
         );
     }
-    if any_resource {
-        if let Some(a) = cat
+    if any_resource
+        && let Some(a) = cat
             .admin_actions_on_any_resource
             .iter()
             .find(|a| covers(action, a))
-        {
-            return (
-                Privilege::Admin,
-                format!("`{action}` on every resource covers `{a}`"),
-            );
-        }
+    {
+        return (
+            Privilege::Admin,
+            format!("`{action}` on every resource covers `{a}`"),
+        );
     }
     let verb = action.split_once(':').map(|(_, v)| v).unwrap_or(action);
     let literal = verb.split(['*', '?']).next().unwrap_or("");
