@@ -81,7 +81,7 @@ pub(crate) fn evaluate(
                     privilege_basis: Decision::new(
                         "aws.privilege.catalogue",
                         format!(
-                            "AWS-managed policy `{}` is catalogued as {tier} in rules/aws.toml (document not in the snapshot)",
+                            "AWS-managed policy `{}` is catalogued as {tier} in rules/aws.toml",
                             ent.name
                         ),
                     ),

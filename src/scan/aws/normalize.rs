@@ -190,9 +190,30 @@ impl Scope<'_> {
         idx: &ManagedIndex<'p>,
     ) -> Entitlement<'p> {
         let name = format!("{prefix}{arn}");
-        if let Some((i, p)) = idx.by_arn.get(arn)
-            && let Some((v, version)) = p.default_version()
-        {
+        let short = arn.rsplit('/').next().unwrap_or(arn);
+        let aws_managed = arn.contains(":iam::aws:policy/");
+        let document = idx
+            .by_arn
+            .get(arn)
+            .and_then(|(i, p)| p.default_version().map(|(v, version)| (*i, v, version, p)));
+        // AWS-managed policies in the catalogue are tiered by the catalogue: their documents run to
+        // thousands of actions whose verbs no heuristic reads reliably, and only AWS can change them.
+        if aws_managed && let Some(tier) = self.ctx.catalogue.managed_policies.get(short) {
+            let evidence = match &document {
+                Some((i, v, ..)) => {
+                    self.ev(format!("/Policies/{i}/PolicyVersionList/{v}/Document"))
+                }
+                None => self.ev(pointer),
+            };
+            return Entitlement {
+                name,
+                source: Source::Catalogue {
+                    tier: *tier,
+                    evidence,
+                },
+            };
+        }
+        if let Some((i, v, version, p)) = document {
             return Entitlement {
                 name,
                 source: Source::Document {
@@ -202,36 +223,18 @@ impl Scope<'_> {
                 },
             };
         }
-        let short = arn.rsplit('/').next().unwrap_or(arn);
-        let aws_managed =
-            arn.starts_with("arn:aws:iam::aws:policy/") || arn.contains(":iam::aws:policy/");
-        match self
-            .ctx
-            .catalogue
-            .managed_policies
-            .get(short)
-            .filter(|_| aws_managed)
-        {
-            Some(tier) => Entitlement {
-                name,
-                source: Source::Catalogue {
-                    tier: *tier,
-                    evidence: self.ev(pointer),
-                },
-            },
-            None => Entitlement {
-                name,
-                source: Source::Missing {
-                    evidence: self.ev(pointer),
-                    why: format!(
-                        "the document of `{arn}` is not in the snapshot{}",
-                        if aws_managed {
-                            " and the policy is not in the rules/aws.toml catalogue"
-                        } else {
-                            ""
-                        }
-                    ),
-                },
+        Entitlement {
+            name,
+            source: Source::Missing {
+                evidence: self.ev(pointer),
+                why: format!(
+                    "the document of `{arn}` is not in the snapshot{}",
+                    if aws_managed {
+                        " and the policy is not in the rules/aws.toml catalogue"
+                    } else {
+                        ""
+                    }
+                ),
             },
         }
     }
