@@ -519,7 +519,12 @@ fn rules_cmd(a: RulesArgs) -> Result<i32, Fatal> {
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&rules.checks).expect("checks serialize") + "\n",
         "table" => crate::report::render::rules_table(&rules),
-        other => return Err(Fatal(format!("--format `{other}`: use table or json"))),
+        "markdown" => crate::report::render::rules_markdown(&rules),
+        other => {
+            return Err(Fatal(format!(
+                "--format `{other}`: use table, json or markdown"
+            )));
+        }
     };
     print!("{text}");
     Ok(EXIT_OK)

@@ -148,7 +148,7 @@ pub struct BaselineUpdateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RulesArgs {
-    /// table or json
+    /// table, json or markdown
     #[arg(long, default_value = "table")]
     pub format: String,
     #[arg(long, value_name = "DIR")]

@@ -35,6 +35,21 @@ pub fn render(format: Format, report: &Report, rules: &RuleSet) -> String {
 
 pub use table::rules_table;
 
+/// The README's rule index (between `<!-- rules:start -->` and `<!-- rules:end -->`).
+pub fn rules_markdown(rules: &RuleSet) -> String {
+    let mut s = String::from("| id | name | severity | summary |\n|---|---|---|---|\n");
+    for c in &rules.checks {
+        s += &format!(
+            "| `{}` | {} | {} | {} |\n",
+            c.id,
+            c.name,
+            c.severity,
+            c.summary.replace('|', "\\|")
+        );
+    }
+    s
+}
+
 /// The honest framework note every human-readable format carries.
 pub const FRAMEWORK_NOTE: &str = "Framework references are evidence toward OWASP NHI Top 10 2025 and NIST CSF 2.0 PR.AA-05, not a statement of compliance. \
 The requested label \"OWASP NHI-03\" is shown beside the official ids (NHI5:2025 standing privilege, NHI7:2025 long-lived secrets, \
