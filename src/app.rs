@@ -261,6 +261,7 @@ fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
         scopes: inv.scopes,
         gate: None,
         waivers: Vec::new(),
+        ledger: None,
     };
     Ok(Run {
         report,

@@ -174,6 +174,8 @@ max_ephemeral_ttl = "12h"
 max_credential_age = "90d"
 # Identities and keys unused for this long are stale.
 stale_after = "90d"
+# Ledger grants renewed within this gap count as one chain (the stretched check).
+max_renewal_gap = "1h"
 
 [sources]
 # Snapshot directories written by `jitgap collect` (paths relative to this file).

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod finding;
 pub mod gate;
+pub mod ledger;
 pub mod model;
 pub mod policy;
 pub mod redact;

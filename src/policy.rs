@@ -15,6 +15,8 @@ pub struct PolicyFile {
     pub max_credential_age: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_after: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_renewal_gap: Option<String>,
 }
 
 /// The thresholds in force.
@@ -24,6 +26,8 @@ pub struct Policy {
     pub max_ephemeral_ttl: Duration,
     pub max_credential_age: Duration,
     pub stale_after: Duration,
+    /// Grants for one identity and target closer than this are one chain (stretched check).
+    pub max_renewal_gap: Duration,
 }
 
 impl Default for Policy {
@@ -33,6 +37,7 @@ impl Default for Policy {
             max_ephemeral_ttl: Duration::hours(12),
             max_credential_age: Duration::days(90),
             stale_after: Duration::days(90),
+            max_renewal_gap: Duration::hours(1),
         }
     }
 }
@@ -69,6 +74,7 @@ impl Policy {
                 &layer.max_credential_age,
             )?;
             set(&mut p.stale_after, "stale_after", &layer.stale_after)?;
+            set(&mut p.max_renewal_gap, "max_renewal_gap", &layer.max_renewal_gap)?;
         }
         Ok(p)
     }
@@ -80,6 +86,7 @@ impl Policy {
             max_ephemeral_ttl: Some(f(self.max_ephemeral_ttl)),
             max_credential_age: Some(f(self.max_credential_age)),
             stale_after: Some(f(self.stale_after)),
+            max_renewal_gap: Some(f(self.max_renewal_gap)),
         }
     }
 }

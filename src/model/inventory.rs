@@ -110,6 +110,22 @@ pub struct Signal {
     pub evidence: Vec<Evidence>,
 }
 
+/// A live session of an identity (a database backend, a connection), as revocation evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub boundary: Boundary,
+    pub scope: String,
+    /// The identity id the session runs as (it may no longer exist).
+    pub identity: String,
+    /// Server-side id: a PostgreSQL pid, a MySQL processlist id.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub state: String,
+    pub evidence: Vec<Evidence>,
+}
+
 super::verdict::kebab_enum!(
     /// Whether a scope was read fully.
     ScopeState { Complete => "complete", Partial => "partial", Failed => "failed" }
@@ -135,6 +151,9 @@ pub struct Inventory {
     pub access_paths: Vec<AccessPath>,
     pub signals: Vec<Signal>,
     pub scopes: Vec<ScopeStatus>,
+    /// Live sessions seen (databases); used to prove or refute revocations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<Session>,
 }
 
 impl Inventory {
@@ -144,6 +163,7 @@ impl Inventory {
         self.access_paths.extend(other.access_paths);
         self.signals.extend(other.signals);
         self.scopes.extend(other.scopes);
+        self.sessions.extend(other.sessions);
     }
 
     /// Sort everything by id so output does not depend on input or thread order.

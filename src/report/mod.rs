@@ -39,6 +39,9 @@ pub struct Report {
     pub gate: Option<crate::gate::GateSummary>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<crate::gate::WaiverStatus>,
+    /// The ledger view, when a ledger was given (`--ledger`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<crate::ledger::LedgerSummary>,
 }
 
 impl Report {

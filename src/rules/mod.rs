@@ -26,4 +26,5 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("aws.toml", include_str!("../../rules/aws.toml")),
     ("postgres.toml", include_str!("../../rules/postgres.toml")),
     ("mysql.toml", include_str!("../../rules/mysql.toml")),
+    ("ledger.toml", include_str!("../../rules/ledger.toml")),
 ];

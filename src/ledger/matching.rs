@@ -1,0 +1,74 @@
+//! Which live identities and access paths a ledger grant refers to.
+
+use super::Grant;
+use crate::checks::glob_match;
+use crate::model::{AccessPath, Identity};
+
+/// Vault's default database username: `v-<display>-<role>-<random 20>-<unix time>`.
+pub(crate) fn vault_name_parts(name: &str) -> Option<(String, i64)> {
+    let rest = name.strip_prefix("v-")?;
+    let (head, epoch) = rest.rsplit_once('-')?;
+    let epoch: i64 = epoch.parse().ok().filter(|_| epoch.len() >= 9)?;
+    let (head, random) = head.rsplit_once('-')?;
+    if random.len() != 20 || !random.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    // head = <display>-<role>; both are truncated to 8 characters and may hold dashes, so
+    // keep the whole head and let the caller test the role as a suffix.
+    Some((head.to_string(), epoch))
+}
+
+/// Does `g` name this identity? Exact id or name, a glob, or Vault's lease ↔ username convention.
+pub(crate) fn names_identity(g: &Grant, ident: &Identity) -> bool {
+    if g.boundary != ident.boundary {
+        return false;
+    }
+    let scope_ok = g.scope.is_empty() || g.scope == "*" || g.scope == ident.scope || g.scope == "vault";
+    if !scope_ok {
+        return false;
+    }
+    if g.identity == ident.id || g.identity == ident.name {
+        return true;
+    }
+    if (g.identity.contains('*') || g.identity.contains('?')) && (glob_match(&g.identity, &ident.id) || glob_match(&g.identity, &ident.name)) {
+        return true;
+    }
+    // An ARN-suffix match: `role/jit-admin` or a bare name against `arn:aws:iam::1:role/path/jit-admin`.
+    if ident.id.ends_with(&format!("/{}", g.identity)) {
+        return true;
+    }
+    vault_lease_matches(g, &ident.name)
+}
+
+fn vault_lease_matches(g: &Grant, username: &str) -> bool {
+    let (Some(role), Some(issued)) = (g.labels.get("vault_role"), g.labels.get("issued_unix").and_then(|t| t.parse::<i64>().ok()).or(g.issued_at.map(|t| t.timestamp()))) else {
+        return false;
+    };
+    let Some((head, epoch)) = vault_name_parts(username) else { return false };
+    let role8: String = role.chars().take(8).collect();
+    (head == role8 || head.ends_with(&format!("-{role8}"))) && (epoch - issued).abs() <= 5
+}
+
+/// Does `g` cover this access path of an identity it names? An empty entitlement covers all.
+pub(crate) fn covers_path(g: &Grant, p: &AccessPath) -> bool {
+    if g.entitlement.is_empty() || g.entitlement == "*" {
+        return true;
+    }
+    p.entitlement == g.entitlement
+        || p.entitlement.ends_with(&format!("/{}", g.entitlement))
+        || p.entitlement.ends_with(&format!("inline:{}", g.entitlement))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_usernames() {
+        let (head, epoch) = vault_name_parts("v-token-readonly-Xy7Qp2Lm9Rt4Vw6Zb8Nc-1756475387").unwrap();
+        assert_eq!(head, "token-readonly");
+        assert_eq!(epoch, 1_756_475_387);
+        assert!(vault_name_parts("v-approle-etl-short-1756475387").is_none());
+        assert!(vault_name_parts("etl_static").is_none());
+    }
+}

@@ -1,0 +1,346 @@
+//! Reconciliation (design.md §3): the ledger against live state. Pure: it reads the inventory
+//! and the grants, upgrades paths a live grant makes JIT, and adds orphan, zombie, stretched,
+//! untraceable and verified-revocation signals.
+
+use super::matching::{covers_path, names_identity};
+use super::Grant;
+use crate::classify::{classify_window, WindowVerdict};
+use crate::model::*;
+use crate::policy::Policy;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The ledger view of the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LedgerSummary {
+    pub sources: Vec<String>,
+    pub grants: usize,
+    pub active: usize,
+    pub ended: usize,
+    /// Grants matched to live identities (or proven gone).
+    pub reconciled: usize,
+    pub zombies: usize,
+    pub orphans: usize,
+    pub stretched: usize,
+    pub untraceable: usize,
+    pub revocations_verified: usize,
+}
+
+/// STS role sessions live at most this long after the trust that let them be assumed is gone.
+const MAX_STS_SESSION: i64 = 12;
+
+fn grant_evidence(g: &Grant) -> Vec<Evidence> {
+    if g.evidence.is_empty() {
+        vec![Evidence::new(g.source.clone(), format!("grant {}", g.grant_id))]
+    } else {
+        g.evidence.clone()
+    }
+}
+
+fn fmt(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+struct Ctx<'a> {
+    inv: &'a mut Inventory,
+    policy: &'a Policy,
+    now: DateTime<Utc>,
+    summary: LedgerSummary,
+    signals: Vec<Signal>,
+}
+
+impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn signal(&mut self, kind: &str, g_boundary: Boundary, scope: &str, identity: &str, entitlement: &str, target: &str, message: String, revocation: Option<Revocation>, evidence: Vec<Evidence>) {
+        self.signals.push(Signal {
+            kind: kind.into(),
+            boundary: g_boundary,
+            scope: scope.into(),
+            identity: identity.into(),
+            entitlement: entitlement.into(),
+            target: target.into(),
+            message,
+            revocation,
+            severity: None,
+            evidence,
+        });
+    }
+}
+
+/// Reconcile `grants` with the inventory at `now`.
+pub fn reconcile(inv: &mut Inventory, grants: &[Grant], sources: &[String], policy: &Policy, now: DateTime<Utc>) -> LedgerSummary {
+    let mut ctx = Ctx { inv, policy, now, summary: LedgerSummary { sources: sources.to_vec(), grants: grants.len(), ..Default::default() }, signals: Vec::new() };
+    let chains = stretched_chains(grants, policy);
+    let mut covered_paths: BTreeSet<String> = BTreeSet::new();
+    for g in grants {
+        let idents: Vec<usize> = ctx.inv.identities.iter().enumerate().filter(|(_, i)| names_identity(g, i)).map(|(n, _)| n).collect();
+        if g.is_active(now) {
+            ctx.summary.active += 1;
+            if !idents.is_empty() {
+                ctx.summary.reconciled += 1;
+            }
+            activate(&mut ctx, g, &idents, chains.get(&g.grant_id).copied(), &mut covered_paths);
+        } else if g.ended_at().is_some_and(|e| e <= now) {
+            ctx.summary.ended += 1;
+            ended(&mut ctx, g, &idents);
+        }
+        untraceable(&mut ctx, g);
+    }
+    for (chain, span) in stretched_list(grants, policy) {
+        let first = chain[0];
+        ctx.summary.stretched += 1;
+        let evidence = chain.iter().flat_map(|g| grant_evidence(g)).collect();
+        let ids: Vec<&str> = chain.iter().map(|g| g.grant_id.as_str()).collect();
+        ctx.signal(
+            "ledger-stretched", first.boundary, &first.scope, &first.identity, &first.entitlement, &target_of(first),
+            format!(
+                "{} grants for {} on {} chained back to back ({}) cover {}, longer than max_jit_window {}",
+                chain.len(), first.identity, if first.entitlement.is_empty() { "*" } else { &first.entitlement }, ids.join(", "),
+                crate::time::format_duration(span), crate::time::format_duration(policy.max_jit_window)
+            ),
+            None, evidence,
+        );
+    }
+    orphans(&mut ctx, grants, &covered_paths);
+    let Ctx { inv, summary, signals, .. } = ctx;
+    inv.signals.extend(signals);
+    summary
+}
+
+fn target_of(g: &Grant) -> String {
+    if g.target.is_empty() { g.scope.clone() } else { g.target.clone() }
+}
+
+/// An active grant makes the paths it covers JIT (or time-bound when its window, or the chain it
+/// belongs to, is longer than max_jit_window).
+fn activate(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize], chain_span: Option<Duration>, covered: &mut BTreeSet<String>) {
+    let ids: Vec<String> = idents.iter().map(|n| ctx.inv.identities[*n].id.clone()).collect();
+    for p in ctx.inv.access_paths.iter_mut().filter(|p| ids.contains(&p.identity) && covers_path(g, p)) {
+        covered.insert(p.id.clone());
+        if p.enforcement == Enforcement::Jit {
+            continue; // already JIT by a platform mechanism
+        }
+        let verdict = classify_window(g.issued_at, g.expires_at, ctx.now, ctx.policy, "ledger.enforcement");
+        let WindowVerdict::Live(mut e, mut d, w) = verdict else { continue };
+        if let Some(span) = chain_span.filter(|_| e == Enforcement::Jit) {
+            e = Enforcement::TimeBound;
+            d = Decision::new("ledger.enforcement.stretched", format!("grant {} is part of a renewal chain covering {}", g.grant_id, crate::time::format_duration(span)));
+        }
+        if e.weakness() < p.enforcement.weakness() {
+            p.enforcement = e;
+            p.basis.enforcement = Decision::new(&d.rule, format!("ledger grant {} ({}): {}", g.grant_id, g.source, d.reason));
+            p.window = Some(w);
+            p.evidence.extend(grant_evidence(g));
+        }
+    }
+}
+
+/// An ended grant: is the access gone? Zombie when not, verified revocation when it is.
+fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
+    let end = g.ended_at().expect("ended grant has an end");
+    let how = if g.revoked_at.is_some() { "revoked" } else { "expired" };
+    let target = target_of(g);
+    let mut evidence = grant_evidence(g);
+    if idents.is_empty() {
+        // The identity is gone from live state: the grant's access is gone with it.
+        ctx.summary.reconciled += 1;
+        ctx.summary.revocations_verified += 1;
+        ctx.signal("ledger-revocation-verified", g.boundary, &g.scope, &g.identity, &g.entitlement, &target,
+            format!("grant {} {how} {}; the identity {} no longer exists", g.grant_id, fmt(end), g.identity),
+            Some(Revocation::Effective), evidence);
+        return;
+    }
+    ctx.summary.reconciled += 1;
+    for &n in idents {
+        let ident = ctx.inv.identities[n].clone();
+        let live_paths: Vec<&AccessPath> = ctx.inv.access_paths.iter().filter(|p| p.identity == ident.id && covers_path(g, p)).collect();
+        let mut reasons = Vec::new();
+        let mut ev = Vec::new();
+        if let Some(key) = g.entitlement.strip_prefix("access-key:") {
+            if let Some(c) = ctx.inv.credentials.iter().find(|c| c.identity == ident.id && c.id == key && c.status == "active") {
+                reasons.push(format!("access key {key} is still active"));
+                ev.extend(c.evidence.clone());
+            }
+        } else if matches!(ident.boundary, Boundary::Postgres | Boundary::Mysql) {
+            reasons.push(format!("{} still exists", ident.name));
+            ev.extend(ident.evidence.clone());
+            for s in ctx.inv.sessions.iter().filter(|s| s.identity == ident.id) {
+                let before = s.started_at.is_none_or(|t| t < end);
+                reasons.push(format!("session {} ({}) {}", s.id, s.state, if before { "opened before the revocation is still running" } else { "is running" }));
+                ev.extend(s.evidence.clone());
+            }
+        } else if !live_paths.is_empty() {
+            for p in &live_paths {
+                reasons.push(format!("{} is still attached ({} {})", p.entitlement, p.privilege, p.enforcement));
+                ev.extend(p.evidence.clone());
+            }
+        } else if ident.boundary == Boundary::Aws && g.entitlement.is_empty() && ctx.now - end < Duration::hours(MAX_STS_SESSION) {
+            // Access to assume the role ended, but sessions already issued live on unless denied.
+            let denied = ctx.inv.signals.iter().any(|s| s.identity == ident.id && s.kind == "aws-sessions-revoked" && session_cutoff(s).is_some_and(|t| t >= end));
+            if !denied {
+                reasons.push(format!("no aws:TokenIssueTime deny covers sessions issued before {}: they stay valid up to {MAX_STS_SESSION} h", fmt(end)));
+                ev.extend(ident.evidence.clone());
+            }
+        }
+        if reasons.is_empty() {
+            ctx.summary.revocations_verified += 1;
+            ctx.signal("ledger-revocation-verified", g.boundary, &ident.scope, &ident.id, &g.entitlement, &target,
+                format!("grant {} {how} {}; {} no longer holds {}", g.grant_id, fmt(end), ident.name, if g.entitlement.is_empty() { "it" } else { &g.entitlement }),
+                Some(Revocation::Effective), evidence.clone());
+        } else {
+            ctx.summary.zombies += 1;
+            evidence.extend(ev);
+            ctx.signal("ledger-zombie", g.boundary, &ident.scope, &ident.id, &g.entitlement, &target,
+                format!("grant {} {how} {} per the ledger, but {}", g.grant_id, fmt(end), reasons.join("; ")),
+                Some(Revocation::NotEffective), evidence.clone());
+        }
+    }
+}
+
+fn session_cutoff(s: &Signal) -> Option<DateTime<Utc>> {
+    // "sessions issued before <time> are denied by …"
+    s.message.split_whitespace().find_map(crate::time::parse_timestamp)
+}
+
+/// The five questions a reviewer asks of a grant.
+fn untraceable(ctx: &mut Ctx<'_>, g: &Grant) {
+    let mut missing = Vec::new();
+    let empty = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if empty(&g.requested_by) {
+        missing.push("who requested it (requested_by)");
+    }
+    if g.identity.trim().is_empty() {
+        missing.push("which workload uses it (identity)");
+    }
+    if empty(&g.task) {
+        missing.push("which task (task)");
+    }
+    if g.expires_at.is_none() {
+        missing.push("how long (expires_at)");
+    }
+    if g.expires_at.is_some_and(|e| e <= ctx.now) && g.revoked_at.is_none() && !g.labels.contains_key("revocation") {
+        missing.push("revocation evidence (revoked_at)");
+    }
+    if missing.is_empty() {
+        return;
+    }
+    ctx.summary.untraceable += 1;
+    ctx.signal("ledger-untraceable", g.boundary, &g.scope, if g.identity.is_empty() { &g.grant_id } else { &g.identity }, &g.entitlement, &format!("grant:{}", g.grant_id),
+        format!("grant {} ({}) does not record {}", g.grant_id, g.source, missing.join(", ")), None, grant_evidence(g));
+}
+
+/// Privileged, non-JIT paths in the broker's territory with no active grant.
+fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<String>) {
+    let territory: BTreeSet<(Boundary, String)> = grants.iter().map(|g| (g.boundary, g.scope.clone())).collect();
+    let names: BTreeMap<String, String> = ctx.inv.identities.iter().map(|i| (i.id.clone(), i.name.clone())).collect();
+    let mut found = Vec::new();
+    for p in ctx.inv.access_paths.iter() {
+        let in_territory = territory.contains(&(p.boundary, p.scope.clone())) || territory.iter().any(|(b, s)| *b == p.boundary && (s == "*" || s.is_empty() || s == "vault"));
+        if !in_territory || !p.privilege.is_privileged() || p.enforcement == Enforcement::Jit || covered.contains(&p.id) {
+            continue;
+        }
+        found.push(p.clone());
+    }
+    for p in found {
+        ctx.summary.orphans += 1;
+        let name = names.get(&p.identity).cloned().unwrap_or_else(|| p.identity.clone());
+        ctx.signal("ledger-orphan", p.boundary, &p.scope, &p.identity, &p.entitlement, &p.target,
+            format!("{name}: {} via {} is {} and no active ledger grant covers it", p.privilege, p.entitlement, p.enforcement),
+            None, p.evidence.clone());
+    }
+}
+
+/// Chains of grants for one (boundary, scope, identity, entitlement) renewed within max_renewal_gap
+/// whose total span exceeds max_jit_window.
+fn stretched_list<'g>(grants: &'g [Grant], policy: &Policy) -> Vec<(Vec<&'g Grant>, Duration)> {
+    let mut by_key: BTreeMap<(Boundary, &str, &str, &str), Vec<&Grant>> = BTreeMap::new();
+    for g in grants.iter().filter(|g| g.issued_at.is_some() && g.ended_at().is_some()) {
+        by_key.entry((g.boundary, g.scope.as_str(), g.identity.as_str(), g.entitlement.as_str())).or_default().push(g);
+    }
+    let mut out = Vec::new();
+    for (_, mut list) in by_key {
+        list.sort_by_key(|g| (g.issued_at, g.grant_id.clone()));
+        let mut chain: Vec<&Grant> = Vec::new();
+        let mut flush = |chain: &mut Vec<&'g Grant>| {
+            if chain.len() >= 2 {
+                let start = chain[0].issued_at.unwrap();
+                let end = chain.iter().filter_map(|g| g.ended_at()).max().unwrap();
+                if end - start > policy.max_jit_window {
+                    out.push((chain.clone(), end - start));
+                }
+            }
+            chain.clear();
+        };
+        for g in list {
+            let joins = chain.iter().filter_map(|c| c.ended_at()).max().is_some_and(|end| g.issued_at.unwrap() - end <= policy.max_renewal_gap);
+            if !joins {
+                flush(&mut chain);
+            }
+            chain.push(g);
+        }
+        flush(&mut chain);
+    }
+    out
+}
+
+fn stretched_chains(grants: &[Grant], policy: &Policy) -> BTreeMap<String, Duration> {
+    stretched_list(grants, policy).into_iter().flat_map(|(chain, span)| chain.into_iter().map(move |g| (g.grant_id.clone(), span))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_timestamp as t;
+
+    fn grant(id: &str, identity: &str, issued: &str, expires: &str) -> Grant {
+        Grant {
+            ledger_version: 1,
+            grant_id: id.into(),
+            boundary: Boundary::Aws,
+            scope: "111122223333".into(),
+            identity: identity.into(),
+            entitlement: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+            target: String::new(),
+            task: Some("INC-1".into()),
+            requested_by: Some("alice".into()),
+            approved_by: Some("bob".into()),
+            issued_at: t(issued),
+            expires_at: t(expires),
+            revoked_at: None,
+            source: "test".into(),
+            labels: Default::default(),
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn three_chained_8h_grants_are_stretched() {
+        let p = Policy::default();
+        let grants = vec![
+            grant("g1", "agent", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z"),
+            grant("g2", "agent", "2026-09-01T08:05:00Z", "2026-09-01T16:05:00Z"),
+            grant("g3", "agent", "2026-09-01T16:06:00Z", "2026-09-02T00:06:00Z"),
+            grant("other", "agent", "2026-09-05T00:00:00Z", "2026-09-05T08:00:00Z"),
+        ];
+        let s = stretched_list(&grants, &p);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].0.len(), 3);
+        assert_eq!(s[0].1, Duration::minutes(24 * 60 + 6));
+        // A 2-hour gap breaks the chain.
+        let spaced = vec![grant("a", "x", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z"), grant("b", "x", "2026-09-01T10:00:00Z", "2026-09-01T18:00:00Z")];
+        assert!(stretched_list(&spaced, &p).is_empty());
+    }
+
+    #[test]
+    fn untraceable_names_what_is_missing() {
+        let mut inv = Inventory::default();
+        let mut g = grant("g1", "agent", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z");
+        g.requested_by = None;
+        g.task = None;
+        let s = reconcile(&mut inv, &[g], &[], &Policy::default(), t("2026-09-02T00:00:00Z").unwrap());
+        assert_eq!(s.untraceable, 1);
+        let m = &inv.signals.iter().find(|s| s.kind == "ledger-untraceable").unwrap().message;
+        assert!(m.contains("requested_by") && m.contains("task") && m.contains("revoked_at"), "{m}");
+    }
+}
