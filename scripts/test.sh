@@ -38,8 +38,12 @@ export JITGAP_MOTO_SERVER="$PWD/.venv/bin/moto_server"
 # 3. SARIF validator (Microsoft's SARIF multitool, from npm).
 if [ ! -x .tools/sarif/node_modules/.bin/sarif-multitool ]; then
   say "installing @microsoft/sarif-multitool into .tools/sarif"
-  npm install --silent --no-audit --no-fund --prefix .tools/sarif @microsoft/sarif-multitool@5 >/dev/null
+  npm install --silent --no-audit --no-fund --prefix .tools/sarif @microsoft/sarif-multitool@5.7.0 >/dev/null
 fi
+# npm may skip the package's install script that marks the program executable.
+chmod u+x .tools/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
+# The .NET program needs ICU; run without it rather than fail when libicu is absent.
+ldconfig -p 2>/dev/null | grep -q libicuuc || export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 
 # 4. The database servers refuse to run as root: the tests start them as this user.
 export JITGAP_TEST_DB_USER="${JITGAP_TEST_DB_USER:-nobody}"
