@@ -46,6 +46,7 @@ for n in $SIZES; do
     dir="$DATA/$(label "$n")"
     input_bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
     walls=()
+    cpus=()
     rss_max=0
     for ((r = 1; r <= RUNS; r++)); do
         start=$EPOCHREALTIME
@@ -64,19 +65,22 @@ for n in $SIZES; do
         rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time")
         user=$(awk -F': ' '/User time/ {print $2}' "$tmp/time")
         sys=$(awk -F': ' '/System time/ {print $2}' "$tmp/time")
-        echo "$(label "$n") run $r: exit $rc, wall ${wall}s, user ${user}s, sys ${sys}s, peak RSS $((rss_kb / 1024)) MB" >&2
+        cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+        echo "$(label "$n") run $r: exit $rc, wall ${wall}s, cpu ${cpu}s (user ${user}s, sys ${sys}s), peak RSS $((rss_kb * 1024 / 1000000)) MB" >&2
         walls+=("$wall")
+        cpus+=("$cpu")
         if ((rss_kb > rss_max)); then rss_max=$rss_kb; fi
     done
     wall_med=$(printf '%s\n' "${walls[@]}" | median)
-    rows+=("$(awk -v n="$n" -v b="$input_bytes" -v w="$wall_med" -v k="$rss_max" 'BEGIN {
+    cpu_med=$(printf '%s\n' "${cpus[@]}" | median)
+    rows+=("$(awk -v n="$n" -v b="$input_bytes" -v w="$wall_med" -v c="$cpu_med" -v k="$rss_max" 'BEGIN {
         in_mb = b / 1e6; rss_mb = k * 1024 / 1e6
-        printf "| %d | %.1f | %.2f | %.0f | %.2f× |", n, in_mb, w, rss_mb, rss_mb / in_mb }')")
+        printf "| %d | %.1f | %.2f | %.2f | %.0f | %.1f× |", n, in_mb, w, c, rss_mb, rss_mb / in_mb }')")
 done
 
 echo
-echo "| roles | input MB | wall s (median of $RUNS) | peak RSS MB (max) | RSS / input |"
-echo "|---:|---:|---:|---:|---:|"
+echo "| roles | input MB | wall s (median of $RUNS) | CPU s, user+sys (median) | peak RSS MB (max) | RSS / input |"
+echo "|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 
 if command -v hyperfine >/dev/null; then

@@ -288,7 +288,7 @@ impl Gen {
             }
             _ => "*".to_string(),
         };
-        if arn != "*" && self.rng.pct(25) {
+        if arn != "*" && self.rng.pct(45) {
             let other = format!(
                 "{}-replica",
                 arn.trim_end_matches("/*").trim_end_matches(":*")
@@ -332,11 +332,32 @@ impl Gen {
         })
     }
 
+    /// Conditions that narrow a grant without bounding it in time.
+    fn other_condition(&mut self) -> Value {
+        match self.rng.below(4) {
+            0 => json!({"StringEquals": {"aws:RequestedRegion": self.rng.sample(REGIONS, 2)}}),
+            1 => json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}),
+            2 => json!({"Bool": {"aws:SecureTransport": "true"}}),
+            _ => {
+                json!({"StringEquals": {"aws:SourceVpce": format!("vpce-{:017x}", self.rng.next() >> 4)}})
+            }
+        }
+    }
+
     fn statement(&mut self, sid: usize) -> Value {
         let roll = self.rng.below(100);
         let mut s = serde_json::Map::new();
-        if self.rng.pct(40) {
-            s.insert("Sid".into(), json!(format!("Stmt{sid}")));
+        if self.rng.pct(60) {
+            // The two Sid styles the console and the policy generator write.
+            let sid = if self.rng.pct(50) {
+                format!("VisualEditor{sid}")
+            } else {
+                format!(
+                    "Stmt{}",
+                    1_400_000_000_000 + self.rng.below(300_000_000_000)
+                )
+            };
+            s.insert("Sid".into(), json!(sid));
         }
         let (effect, action, resource, mut condition) = match roll {
             0..40 => {
@@ -411,8 +432,12 @@ impl Gen {
                 ("Deny", a, json!("*"), None)
             }
         };
-        if effect == "Allow" && condition.is_none() && self.rng.pct(10) {
-            condition = Some(self.time_window());
+        if effect == "Allow" && condition.is_none() {
+            if self.rng.pct(10) {
+                condition = Some(self.time_window());
+            } else if self.rng.pct(20) {
+                condition = Some(self.other_condition());
+            }
         }
         s.insert("Effect".into(), json!(effect));
         s.insert("Action".into(), action);
@@ -493,6 +518,17 @@ impl Gen {
         }
         if self.rng.pct(40) {
             tags.push(json!({"Key": "cost-center", "Value": format!("cc-{}", self.rng.range(1000, 9999))}));
+        }
+        if self.rng.pct(70) {
+            tags.push(json!({"Key": "managed-by", "Value": *self.rng.pick(["terraform", "cloudformation", "cdk"].as_slice())}));
+        }
+        if self.rng.pct(50) {
+            let repo = format!(
+                "https://github.com/acme/{}-{}",
+                self.rng.pick(TEAMS),
+                self.rng.pick(APPS)
+            );
+            tags.push(json!({"Key": "repository", "Value": repo}));
         }
         if access_model && self.rng.pct(15) {
             tags.push(json!({"Key": "access-model", "Value": *self.rng.pick(["jit", "standing", "break-glass"].as_slice())}));

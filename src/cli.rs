@@ -47,9 +47,50 @@ jitgap scan --from ./snapshot --baseline jitgap-baseline.json --waivers jitgap-w
         after_help = "Examples:\n  jitgap explain GEN001\n  jitgap explain oidc-trust-without-subject"
     )]
     Explain(ExplainArgs),
+    /// Prove that credentials which should be dead are dead: try each once with a harmless read.
+    #[command(
+        after_help = "FILE holds one JSON object a line:\n  {\"kind\": \"aws-access-key\", \"id\": \"AKIA...\", \"secret_env\": \"OLD_KEY_SECRET\"}\n  {\"kind\": \"postgres-login\", \"id\": \"postgres://svc@db:5432/app\", \"secret_env\": \"SVC_PW\"}\n  {\"kind\": \"mysql-login\", \"id\": \"mysql://svc@db:3306\", \"secret\": \"...\"}\n\nExamples:\n  jitgap verify revoked.jsonl\n  jitgap verify - --format json < revoked.jsonl\n\nExit codes: 0 all rejected (effective); 1 any accepted (not-effective); 3 any inconclusive and none accepted; 2 bad input."
+    )]
+    Verify(VerifyArgs),
+    /// Work with JIT ledgers: import native broker records into the neutral JSON Lines format.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Write a commented jitgap.toml.
     #[command(after_help = "Example:\n  jitgap init && $EDITOR jitgap.toml")]
     Init(InitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Convert CloudTrail, Vault audit, Teleport or live Vault records into ledger JSON Lines.
+    #[command(
+        after_help = "Examples:\n  jitgap ledger import --from cloudtrail trail.json > ledger.jsonl\n  jitgap ledger import --from vault-audit /var/log/vault/audit.log --out ledger/vault.jsonl\n  VAULT_ADDR=https://vault:8200 VAULT_TOKEN=... jitgap ledger import --from vault db.internal:5432"
+    )]
+    Import(LedgerImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LedgerImportArgs {
+    /// The native format: jsonl, cloudtrail, vault-audit, teleport, vault (live API).
+    #[arg(long, value_name = "KIND")]
+    pub from: String,
+    /// The file or directory to read (`-` for stdin); for `vault`, the database scope (host:port).
+    pub path: String,
+    /// Write the ledger here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Credentials to test, one JSON object a line (`-` for stdin).
+    pub file: PathBuf,
+    /// table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// AWS endpoint override for the STS probe (AWS_ENDPOINT_URL works too).
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +120,18 @@ pub struct SourceArgs {
     /// AWS named profile (implies --aws).
     #[arg(long, value_name = "NAME")]
     pub aws_profile: Option<String>,
+    /// A PostgreSQL cluster to scan (repeatable): postgres://user@host:port/db. The password comes
+    /// from `${VAR}` in the URL, PGPASSWORD or ~/.pgpass, never from the command line.
+    #[arg(long, value_name = "URL")]
+    pub postgres_url: Vec<String>,
+    /// A MySQL or MariaDB server to scan (repeatable): mysql://user@host:port. Password from MYSQL_PWD.
+    #[arg(long, value_name = "URL")]
+    pub mysql_url: Vec<String>,
+    /// A JIT ledger to reconcile (repeatable): [KIND:]PATH with KIND jsonl (default), cloudtrail,
+    /// vault-audit, teleport; or vault:SCOPE for the live Vault API (VAULT_ADDR, VAULT_TOKEN),
+    /// SCOPE being the database cluster (host:port) its leases log into. PATH `-` reads stdin.
+    #[arg(long, value_name = "[KIND:]PATH")]
+    pub ledger: Vec<String>,
     /// Config file [default: ./jitgap.toml when present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -123,6 +176,9 @@ pub struct ScanArgs {
     /// Exit 0/1 even when a scope could not be read fully (it is still marked in the report).
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Actively test the credentials listed in FILE (see `jitgap verify`); off unless given.
+    #[arg(long, value_name = "FILE")]
+    pub probe: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -34,6 +34,15 @@ pub struct Sources {
     pub from: Vec<PathBuf>,
     #[serde(default)]
     pub aws: Option<AwsSource>,
+    /// PostgreSQL URLs without passwords (`${VAR}`, PGPASSWORD or ~/.pgpass supply them).
+    #[serde(default)]
+    pub postgres: Vec<String>,
+    /// MySQL/MariaDB URLs without passwords (MYSQL_PWD supplies it).
+    #[serde(default)]
+    pub mysql: Vec<String>,
+    /// Ledgers, `[KIND:]PATH`, relative to this file.
+    #[serde(default)]
+    pub ledger: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -139,6 +148,19 @@ impl Config {
                 ));
             }
         }
+        // A password inside a URL is an inline secret too (`${VAR}` references are fine).
+        let url_secret = regex::Regex::new(r"://[^/\s:@]+:([^@\s]+)@").expect("pattern");
+        for (n, line) in text.lines().enumerate() {
+            if let Some(c) = url_secret.captures(line)
+                && !line.trim_start().starts_with('#')
+                && !c[1].starts_with("${")
+            {
+                return Err(format!(
+                    "{file}:{}: a URL holds a password; write `${{VAR}}` in its place (read from the environment), or use PGPASSWORD / ~/.pgpass / MYSQL_PWD",
+                    n + 1
+                ));
+            }
+        }
         let config: Config = crate::rules::parse_toml_at(file, text)?;
         crate::policy::Policy::from_layers(&[&config.policy])
             .map_err(|e| format!("{file}: {e}"))?;
@@ -180,6 +202,10 @@ max_renewal_gap = "1h"
 [sources]
 # Snapshot directories written by `jitgap collect` (paths relative to this file).
 # from = ["snapshots/prod"]
+
+# postgres = ["postgres://jitgap_reader@db.internal:5432/postgres"]   # password: ${VAR}, PGPASSWORD or ~/.pgpass
+# mysql = ["mysql://jitgap_reader@db.internal:3306"]                  # password: MYSQL_PWD
+# ledger = ["ledger/", "cloudtrail:trail/events.json", "vault:db.internal:5432"]
 
 # [sources.aws]
 # enabled = true                       # scan the account of the default credential chain

@@ -31,3 +31,11 @@ pub fn snapshot() -> Snapshot {
         .collect();
     crate::scan::snapshot::assemble(entries, false).expect("the embedded demo estate is valid")
 }
+
+/// The demo ledger: grants a broker recorded for the demo account (text, name).
+pub fn ledger() -> (&'static str, &'static str) {
+    (
+        include_str!("../demo/ledger/ledger.jsonl"),
+        "demo/ledger/ledger.jsonl",
+    )
+}

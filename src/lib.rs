@@ -18,6 +18,7 @@ pub mod model;
 pub mod policy;
 pub mod redact;
 pub mod report;
+pub mod revocation;
 pub mod rules;
 pub mod scan;
 pub mod time;

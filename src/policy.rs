@@ -74,7 +74,11 @@ impl Policy {
                 &layer.max_credential_age,
             )?;
             set(&mut p.stale_after, "stale_after", &layer.stale_after)?;
-            set(&mut p.max_renewal_gap, "max_renewal_gap", &layer.max_renewal_gap)?;
+            set(
+                &mut p.max_renewal_gap,
+                "max_renewal_gap",
+                &layer.max_renewal_gap,
+            )?;
         }
         Ok(p)
     }

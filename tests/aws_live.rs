@@ -301,3 +301,78 @@ fn collect_writes_a_snapshot_that_scans_the_same() {
     };
     assert_eq!(key(&live), key(&snap));
 }
+
+/// Seeded secrets never reach any output: stdout, stderr, or the files `collect` and `--out` write.
+#[test]
+fn secrets_never_reach_an_output() {
+    let moto = Moto::start();
+    moto.seed("estate");
+    let secret = "jItGaPsEcReT0123456789abcdefghijklmnopqr"; // 40 chars, like an AWS secret key
+    let t = tempfile::tempdir().unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIAJITGAPSEEDED0001"),
+        ("AWS_SECRET_ACCESS_KEY", secret),
+        (
+            "AWS_SESSION_TOKEN",
+            "jitgap-session-token-seeded-value-1234567890",
+        ),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        // the standard variable instead of the flag: it must be honoured too
+        ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+    ];
+    let mut seen = String::new();
+    for args in [
+        vec!["collect", "--aws", "--out", "snap"],
+        vec![
+            "scan",
+            "--aws",
+            "--format",
+            "table,json,sarif,markdown",
+            "--out",
+            "out",
+        ],
+        vec![
+            "scan",
+            "--aws-endpoint-url",
+            "http://127.0.0.1:9",
+            "--format",
+            "json",
+        ],
+    ] {
+        let out = Command::cargo_bin("jitgap")
+            .unwrap()
+            .current_dir(t.path())
+            .args(&args)
+            .envs(env)
+            .output()
+            .unwrap();
+        seen += &String::from_utf8_lossy(&out.stdout);
+        seen += &String::from_utf8_lossy(&out.stderr);
+    }
+    assert!(
+        t.path()
+            .join("snap/aws/123456789012/authorization-details.json")
+            .is_file(),
+        "AWS_ENDPOINT_URL was not honoured"
+    );
+    for entry in walk(t.path()) {
+        seen += &std::fs::read_to_string(&entry).unwrap_or_default();
+    }
+    assert!(seen.len() > 10_000, "outputs were produced");
+    for s in [secret, "jitgap-session-token-seeded-value-1234567890"] {
+        assert!(!seen.contains(s), "a seeded secret reached an output");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}

@@ -121,6 +121,21 @@ pub fn apply(
             ));
         }
     }
+    if fail_on.contains(&FailOn::NotEffective) {
+        let accepted: Vec<String> = report
+            .probes
+            .iter()
+            .filter(|p| p.verdict == Revocation::NotEffective)
+            .map(|p| format!("{} {}", p.kind, p.id))
+            .collect();
+        if !accepted.is_empty() {
+            summary.reasons.push(format!(
+                "--fail-on not-effective: {} probed credential(s) still accepted: {}",
+                accepted.len(),
+                accepted.join(", ")
+            ));
+        }
+    }
     summary.failed = !summary.reasons.is_empty();
     report.gate = Some(summary);
 }

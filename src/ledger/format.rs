@@ -65,7 +65,7 @@ pub(crate) fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// Read a ledger source: a file, a directory of `*.jsonl` files, or `-`.
+/// Read a ledger source: a file, a directory of `*.jsonl` files (in name order), or `-`.
 pub fn read_ledger(path: &Path) -> Result<Vec<Grant>, LedgerError> {
     let mut grants = Vec::new();
     for doc in read_docs(path, &[".jsonl"])? {
@@ -78,9 +78,14 @@ pub fn read_ledger(path: &Path) -> Result<Vec<Grant>, LedgerError> {
 pub fn parse_jsonl(name: &str, text: &str) -> Result<Vec<Grant>, LedgerError> {
     let mut grants = Vec::new();
     for (n, line) in content_lines(text) {
-        let value: Value = serde_json::from_str(line).map_err(|e| LedgerError::at_line(name, n, json_message(&e)))?;
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| LedgerError::at_line(name, n, json_message(&e)))?;
         let Some(obj) = value.as_object() else {
-            return Err(LedgerError::at_line(name, n, "expected a JSON object (one grant per line)"));
+            return Err(LedgerError::at_line(
+                name,
+                n,
+                "expected a JSON object (one grant per line)",
+            ));
         };
         // The version first: a newer format fails on its version, not on a field it added.
         match obj.get("ledger_version") {
@@ -90,11 +95,14 @@ pub fn parse_jsonl(name: &str, text: &str) -> Result<Vec<Grant>, LedgerError> {
                 return Err(LedgerError::at_line(
                     name,
                     n,
-                    format!("ledger_version {v} is not supported: this jitgap reads ledger_version {LEDGER_VERSION}"),
+                    format!(
+                        "ledger_version {v} is not supported: this jitgap reads ledger_version {LEDGER_VERSION}"
+                    ),
                 ));
             }
         }
-        let grant: Grant = serde_json::from_value(value).map_err(|e| LedgerError::at_line(name, n, json_message(&e)))?;
+        let grant: Grant = serde_json::from_value(value)
+            .map_err(|e| LedgerError::at_line(name, n, json_message(&e)))?;
         if grant.grant_id.trim().is_empty() {
             return Err(LedgerError::at_line(name, n, "grant_id is empty"));
         }
@@ -136,9 +144,17 @@ mod tests {
         assert_eq!(e.to_string(), "ledger.jsonl:3: missing field `grant_id`");
         let unknown = LINE.replace("\"source\"", "\"colour\":\"red\",\"source\"");
         let e = parse_jsonl("ledger.jsonl", &unknown).unwrap_err();
-        assert!(e.to_string().starts_with("ledger.jsonl:1: unknown field `colour`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("ledger.jsonl:1: unknown field `colour`"),
+            "{e}"
+        );
         let e = parse_jsonl("ledger.jsonl", "{\"grant_id\": ").unwrap_err();
-        assert!(e.to_string().starts_with("ledger.jsonl:1: EOF while parsing"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("ledger.jsonl:1: EOF while parsing"),
+            "{e}"
+        );
         assert!(e.to_string().contains("(column "), "{e}");
     }
 
@@ -147,11 +163,17 @@ mod tests {
         let v2 = LINE.replacen('{', "{\"ledger_version\":2,\"new_field\":1,", 1);
         let e = parse_jsonl("ledger.jsonl", &v2).unwrap_err();
         assert_eq!(e.line, Some(1));
-        assert!(e.message.contains("ledger_version 2 is not supported"), "{e}");
+        assert!(
+            e.message.contains("ledger_version 2 is not supported"),
+            "{e}"
+        );
     }
 
     #[test]
     fn display_without_line() {
-        assert_eq!(LedgerError::in_file("dir", "empty").to_string(), "dir: empty");
+        assert_eq!(
+            LedgerError::in_file("dir", "empty").to_string(),
+            "dir: empty"
+        );
     }
 }

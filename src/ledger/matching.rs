@@ -23,14 +23,17 @@ pub(crate) fn names_identity(g: &Grant, ident: &Identity) -> bool {
     if g.boundary != ident.boundary {
         return false;
     }
-    let scope_ok = g.scope.is_empty() || g.scope == "*" || g.scope == ident.scope || g.scope == "vault";
+    let scope_ok =
+        g.scope.is_empty() || g.scope == "*" || g.scope == ident.scope || g.scope == "vault";
     if !scope_ok {
         return false;
     }
     if g.identity == ident.id || g.identity == ident.name {
         return true;
     }
-    if (g.identity.contains('*') || g.identity.contains('?')) && (glob_match(&g.identity, &ident.id) || glob_match(&g.identity, &ident.name)) {
+    if (g.identity.contains('*') || g.identity.contains('?'))
+        && (glob_match(&g.identity, &ident.id) || glob_match(&g.identity, &ident.name))
+    {
         return true;
     }
     // An ARN-suffix match: `role/jit-admin` or a bare name against `arn:aws:iam::1:role/path/jit-admin`.
@@ -41,10 +44,18 @@ pub(crate) fn names_identity(g: &Grant, ident: &Identity) -> bool {
 }
 
 fn vault_lease_matches(g: &Grant, username: &str) -> bool {
-    let (Some(role), Some(issued)) = (g.labels.get("vault_role"), g.labels.get("issued_unix").and_then(|t| t.parse::<i64>().ok()).or(g.issued_at.map(|t| t.timestamp()))) else {
+    let (Some(role), Some(issued)) = (
+        g.labels.get("vault_role"),
+        g.labels
+            .get("issued_unix")
+            .and_then(|t| t.parse::<i64>().ok())
+            .or(g.issued_at.map(|t| t.timestamp())),
+    ) else {
         return false;
     };
-    let Some((head, epoch)) = vault_name_parts(username) else { return false };
+    let Some((head, epoch)) = vault_name_parts(username) else {
+        return false;
+    };
     let role8: String = role.chars().take(8).collect();
     (head == role8 || head.ends_with(&format!("-{role8}"))) && (epoch - issued).abs() <= 5
 }
@@ -56,7 +67,8 @@ pub(crate) fn covers_path(g: &Grant, p: &AccessPath) -> bool {
     }
     p.entitlement == g.entitlement
         || p.entitlement.ends_with(&format!("/{}", g.entitlement))
-        || p.entitlement.ends_with(&format!("inline:{}", g.entitlement))
+        || p.entitlement
+            .ends_with(&format!("inline:{}", g.entitlement))
 }
 
 #[cfg(test)]
@@ -65,7 +77,8 @@ mod tests {
 
     #[test]
     fn vault_usernames() {
-        let (head, epoch) = vault_name_parts("v-token-readonly-Xy7Qp2Lm9Rt4Vw6Zb8Nc-1756475387").unwrap();
+        let (head, epoch) =
+            vault_name_parts("v-token-readonly-Xy7Qp2Lm9Rt4Vw6Zb8Nc-1756475387").unwrap();
         assert_eq!(head, "token-readonly");
         assert_eq!(epoch, 1_756_475_387);
         assert!(vault_name_parts("v-approle-etl-short-1756475387").is_none());

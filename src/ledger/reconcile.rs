@@ -2,9 +2,9 @@
 //! and the grants, upgrades paths a live grant makes JIT, and adds orphan, zombie, stretched,
 //! untraceable and verified-revocation signals.
 
-use super::matching::{covers_path, names_identity};
 use super::Grant;
-use crate::classify::{classify_window, WindowVerdict};
+use super::matching::{covers_path, names_identity};
+use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
 use chrono::{DateTime, Duration, Utc};
@@ -32,7 +32,10 @@ const MAX_STS_SESSION: i64 = 12;
 
 fn grant_evidence(g: &Grant) -> Vec<Evidence> {
     if g.evidence.is_empty() {
-        vec![Evidence::new(g.source.clone(), format!("grant {}", g.grant_id))]
+        vec![Evidence::new(
+            g.source.clone(),
+            format!("grant {}", g.grant_id),
+        )]
     } else {
         g.evidence.clone()
     }
@@ -52,7 +55,18 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn signal(&mut self, kind: &str, g_boundary: Boundary, scope: &str, identity: &str, entitlement: &str, target: &str, message: String, revocation: Option<Revocation>, evidence: Vec<Evidence>) {
+    fn signal(
+        &mut self,
+        kind: &str,
+        g_boundary: Boundary,
+        scope: &str,
+        identity: &str,
+        entitlement: &str,
+        target: &str,
+        message: String,
+        revocation: Option<Revocation>,
+        evidence: Vec<Evidence>,
+    ) {
         self.signals.push(Signal {
             kind: kind.into(),
             boundary: g_boundary,
@@ -69,23 +83,69 @@ impl Ctx<'_> {
 }
 
 /// Reconcile `grants` with the inventory at `now`.
-pub fn reconcile(inv: &mut Inventory, grants: &[Grant], sources: &[String], policy: &Policy, now: DateTime<Utc>) -> LedgerSummary {
-    let mut ctx = Ctx { inv, policy, now, summary: LedgerSummary { sources: sources.to_vec(), grants: grants.len(), ..Default::default() }, signals: Vec::new() };
+pub fn reconcile(
+    inv: &mut Inventory,
+    grants: &[Grant],
+    sources: &[String],
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> LedgerSummary {
+    let mut ctx = Ctx {
+        inv,
+        policy,
+        now,
+        summary: LedgerSummary {
+            sources: sources.to_vec(),
+            grants: grants.len(),
+            ..Default::default()
+        },
+        signals: Vec::new(),
+    };
     let chains = stretched_chains(grants, policy);
     let mut covered_paths: BTreeSet<String> = BTreeSet::new();
     for g in grants {
-        let idents: Vec<usize> = ctx.inv.identities.iter().enumerate().filter(|(_, i)| names_identity(g, i)).map(|(n, _)| n).collect();
+        let idents: Vec<usize> = ctx
+            .inv
+            .identities
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| names_identity(g, i))
+            .map(|(n, _)| n)
+            .collect();
         if g.is_active(now) {
             ctx.summary.active += 1;
             if !idents.is_empty() {
                 ctx.summary.reconciled += 1;
             }
-            activate(&mut ctx, g, &idents, chains.get(&g.grant_id).copied(), &mut covered_paths);
+            activate(
+                &mut ctx,
+                g,
+                &idents,
+                chains.get(&g.grant_id).copied(),
+                &mut covered_paths,
+            );
         } else if g.ended_at().is_some_and(|e| e <= now) {
             ctx.summary.ended += 1;
-            ended(&mut ctx, g, &idents);
+            // A grant renewed by a later one that is active now is not a zombie: the access
+            // it left behind belongs to the renewal.
+            let renewed = grants.iter().any(|o| {
+                o.grant_id != g.grant_id
+                    && o.is_active(now)
+                    && o.boundary == g.boundary
+                    && o.identity == g.identity
+                    && o.entitlement == g.entitlement
+            });
+            if renewed {
+                ctx.summary.reconciled += 1;
+            } else {
+                ended(&mut ctx, g, &idents);
+            }
         }
-        untraceable(&mut ctx, g);
+        let scanned = ctx.inv.scopes.iter().any(|s| {
+            s.boundary == g.boundary
+                && (s.scope == g.scope || g.scope.is_empty() || g.scope == "vault")
+        });
+        untraceable(&mut ctx, g, scanned);
     }
     for (chain, span) in stretched_list(grants, policy) {
         let first = chain[0];
@@ -103,33 +163,74 @@ pub fn reconcile(inv: &mut Inventory, grants: &[Grant], sources: &[String], poli
         );
     }
     orphans(&mut ctx, grants, &covered_paths);
-    let Ctx { inv, summary, signals, .. } = ctx;
+    let Ctx {
+        inv,
+        summary,
+        signals,
+        ..
+    } = ctx;
     inv.signals.extend(signals);
     summary
 }
 
 fn target_of(g: &Grant) -> String {
-    if g.target.is_empty() { g.scope.clone() } else { g.target.clone() }
+    if g.target.is_empty() {
+        g.scope.clone()
+    } else {
+        g.target.clone()
+    }
 }
 
 /// An active grant makes the paths it covers JIT (or time-bound when its window, or the chain it
 /// belongs to, is longer than max_jit_window).
-fn activate(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize], chain_span: Option<Duration>, covered: &mut BTreeSet<String>) {
-    let ids: Vec<String> = idents.iter().map(|n| ctx.inv.identities[*n].id.clone()).collect();
-    for p in ctx.inv.access_paths.iter_mut().filter(|p| ids.contains(&p.identity) && covers_path(g, p)) {
+fn activate(
+    ctx: &mut Ctx<'_>,
+    g: &Grant,
+    idents: &[usize],
+    chain_span: Option<Duration>,
+    covered: &mut BTreeSet<String>,
+) {
+    let ids: Vec<String> = idents
+        .iter()
+        .map(|n| ctx.inv.identities[*n].id.clone())
+        .collect();
+    for p in ctx
+        .inv
+        .access_paths
+        .iter_mut()
+        .filter(|p| ids.contains(&p.identity) && covers_path(g, p))
+    {
         covered.insert(p.id.clone());
         if p.enforcement == Enforcement::Jit {
             continue; // already JIT by a platform mechanism
         }
-        let verdict = classify_window(g.issued_at, g.expires_at, ctx.now, ctx.policy, "ledger.enforcement");
-        let WindowVerdict::Live(mut e, mut d, w) = verdict else { continue };
+        let verdict = classify_window(
+            g.issued_at,
+            g.expires_at,
+            ctx.now,
+            ctx.policy,
+            "ledger.enforcement",
+        );
+        let WindowVerdict::Live(mut e, mut d, w) = verdict else {
+            continue;
+        };
         if let Some(span) = chain_span.filter(|_| e == Enforcement::Jit) {
             e = Enforcement::TimeBound;
-            d = Decision::new("ledger.enforcement.stretched", format!("grant {} is part of a renewal chain covering {}", g.grant_id, crate::time::format_duration(span)));
+            d = Decision::new(
+                "ledger.enforcement.stretched",
+                format!(
+                    "grant {} is part of a renewal chain covering {}",
+                    g.grant_id,
+                    crate::time::format_duration(span)
+                ),
+            );
         }
         if e.weakness() < p.enforcement.weakness() {
             p.enforcement = e;
-            p.basis.enforcement = Decision::new(&d.rule, format!("ledger grant {} ({}): {}", g.grant_id, g.source, d.reason));
+            p.basis.enforcement = Decision::new(
+                &d.rule,
+                format!("ledger grant {} ({}): {}", g.grant_id, g.source, d.reason),
+            );
             p.window = Some(w);
             p.evidence.extend(grant_evidence(g));
         }
@@ -139,26 +240,53 @@ fn activate(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize], chain_span: Option<D
 /// An ended grant: is the access gone? Zombie when not, verified revocation when it is.
 fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
     let end = g.ended_at().expect("ended grant has an end");
-    let how = if g.revoked_at.is_some() { "revoked" } else { "expired" };
+    let how = if g.revoked_at.is_some() {
+        "revoked"
+    } else {
+        "expired"
+    };
     let target = target_of(g);
     let mut evidence = grant_evidence(g);
     if idents.is_empty() {
         // The identity is gone from live state: the grant's access is gone with it.
         ctx.summary.reconciled += 1;
         ctx.summary.revocations_verified += 1;
-        ctx.signal("ledger-revocation-verified", g.boundary, &g.scope, &g.identity, &g.entitlement, &target,
-            format!("grant {} {how} {}; the identity {} no longer exists", g.grant_id, fmt(end), g.identity),
-            Some(Revocation::Effective), evidence);
+        ctx.signal(
+            "ledger-revocation-verified",
+            g.boundary,
+            &g.scope,
+            &g.identity,
+            &g.entitlement,
+            &target,
+            format!(
+                "grant {} {how} {}; the identity {} no longer exists",
+                g.grant_id,
+                fmt(end),
+                g.identity
+            ),
+            Some(Revocation::Effective),
+            evidence,
+        );
         return;
     }
     ctx.summary.reconciled += 1;
     for &n in idents {
         let ident = ctx.inv.identities[n].clone();
-        let live_paths: Vec<&AccessPath> = ctx.inv.access_paths.iter().filter(|p| p.identity == ident.id && covers_path(g, p)).collect();
+        let live_paths: Vec<&AccessPath> = ctx
+            .inv
+            .access_paths
+            .iter()
+            .filter(|p| p.identity == ident.id && covers_path(g, p))
+            .collect();
         let mut reasons = Vec::new();
         let mut ev = Vec::new();
         if let Some(key) = g.entitlement.strip_prefix("access-key:") {
-            if let Some(c) = ctx.inv.credentials.iter().find(|c| c.identity == ident.id && c.id == key && c.status == "active") {
+            if let Some(c) = ctx
+                .inv
+                .credentials
+                .iter()
+                .find(|c| c.identity == ident.id && c.id == key && c.status == "active")
+            {
                 reasons.push(format!("access key {key} is still active"));
                 ev.extend(c.evidence.clone());
             }
@@ -167,17 +295,36 @@ fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
             ev.extend(ident.evidence.clone());
             for s in ctx.inv.sessions.iter().filter(|s| s.identity == ident.id) {
                 let before = s.started_at.is_none_or(|t| t < end);
-                reasons.push(format!("session {} ({}) {}", s.id, s.state, if before { "opened before the revocation is still running" } else { "is running" }));
+                reasons.push(format!(
+                    "session {} ({}) {}",
+                    s.id,
+                    s.state,
+                    if before {
+                        "opened before the revocation is still running"
+                    } else {
+                        "is running"
+                    }
+                ));
                 ev.extend(s.evidence.clone());
             }
         } else if !live_paths.is_empty() {
             for p in &live_paths {
-                reasons.push(format!("{} is still attached ({} {})", p.entitlement, p.privilege, p.enforcement));
+                reasons.push(format!(
+                    "{} is still attached ({} {})",
+                    p.entitlement, p.privilege, p.enforcement
+                ));
                 ev.extend(p.evidence.clone());
             }
-        } else if ident.boundary == Boundary::Aws && g.entitlement.is_empty() && ctx.now - end < Duration::hours(MAX_STS_SESSION) {
+        } else if ident.boundary == Boundary::Aws
+            && g.entitlement.is_empty()
+            && ctx.now - end < Duration::hours(MAX_STS_SESSION)
+        {
             // Access to assume the role ended, but sessions already issued live on unless denied.
-            let denied = ctx.inv.signals.iter().any(|s| s.identity == ident.id && s.kind == "aws-sessions-revoked" && session_cutoff(s).is_some_and(|t| t >= end));
+            let denied = ctx.inv.signals.iter().any(|s| {
+                s.identity == ident.id
+                    && s.kind == "aws-sessions-revoked"
+                    && session_cutoff(s).is_some_and(|t| t >= end)
+            });
             if !denied {
                 reasons.push(format!("no aws:TokenIssueTime deny covers sessions issued before {}: they stay valid up to {MAX_STS_SESSION} h", fmt(end)));
                 ev.extend(ident.evidence.clone());
@@ -185,26 +332,80 @@ fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
         }
         if reasons.is_empty() {
             ctx.summary.revocations_verified += 1;
-            ctx.signal("ledger-revocation-verified", g.boundary, &ident.scope, &ident.id, &g.entitlement, &target,
-                format!("grant {} {how} {}; {} no longer holds {}", g.grant_id, fmt(end), ident.name, if g.entitlement.is_empty() { "it" } else { &g.entitlement }),
-                Some(Revocation::Effective), evidence.clone());
+            ctx.signal(
+                "ledger-revocation-verified",
+                g.boundary,
+                &ident.scope,
+                &ident.id,
+                &g.entitlement,
+                &target,
+                format!(
+                    "grant {} {how} {}; {} no longer holds {}",
+                    g.grant_id,
+                    fmt(end),
+                    ident.name,
+                    if g.entitlement.is_empty() {
+                        "it"
+                    } else {
+                        &g.entitlement
+                    }
+                ),
+                Some(Revocation::Effective),
+                evidence.clone(),
+            );
         } else {
             ctx.summary.zombies += 1;
             evidence.extend(ev);
-            ctx.signal("ledger-zombie", g.boundary, &ident.scope, &ident.id, &g.entitlement, &target,
-                format!("grant {} {how} {} per the ledger, but {}", g.grant_id, fmt(end), reasons.join("; ")),
-                Some(Revocation::NotEffective), evidence.clone());
+            ctx.signal(
+                "ledger-zombie",
+                g.boundary,
+                &ident.scope,
+                &ident.id,
+                &g.entitlement,
+                &target,
+                format!(
+                    "grant {} {how} {} per the ledger, but {}",
+                    g.grant_id,
+                    fmt(end),
+                    reasons.join("; ")
+                ),
+                Some(Revocation::NotEffective),
+                evidence.clone(),
+            );
         }
     }
 }
 
 fn session_cutoff(s: &Signal) -> Option<DateTime<Utc>> {
     // "sessions issued before <time> are denied by …"
-    s.message.split_whitespace().find_map(crate::time::parse_timestamp)
+    s.message
+        .split_whitespace()
+        .find_map(crate::time::parse_timestamp)
+}
+
+/// When each live identity lost its access per the ledger: identity id → the latest end of an
+/// ended grant that names it. Scanners use it to catch sessions older than the revocation.
+pub fn revocations(
+    inv: &Inventory,
+    grants: &[Grant],
+    now: DateTime<Utc>,
+) -> BTreeMap<String, DateTime<Utc>> {
+    let mut out: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+    for g in grants.iter().filter(|g| !g.is_active(now)) {
+        let Some(end) = g.ended_at().filter(|e| *e <= now) else {
+            continue;
+        };
+        for i in inv.identities.iter().filter(|i| names_identity(g, i)) {
+            let slot = out.entry(i.id.clone()).or_insert(end);
+            *slot = (*slot).max(end);
+        }
+    }
+    out
 }
 
 /// The five questions a reviewer asks of a grant.
-fn untraceable(ctx: &mut Ctx<'_>, g: &Grant) {
+/// `scanned`: live state of the grant's scope was read, so jitgap checked the revocation itself.
+fn untraceable(ctx: &mut Ctx<'_>, g: &Grant, scanned: bool) {
     let mut missing = Vec::new();
     let empty = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     if empty(&g.requested_by) {
@@ -219,35 +420,86 @@ fn untraceable(ctx: &mut Ctx<'_>, g: &Grant) {
     if g.expires_at.is_none() {
         missing.push("how long (expires_at)");
     }
-    if g.expires_at.is_some_and(|e| e <= ctx.now) && g.revoked_at.is_none() && !g.labels.contains_key("revocation") {
-        missing.push("revocation evidence (revoked_at)");
+    if !scanned
+        && g.expires_at.is_some_and(|e| e <= ctx.now)
+        && g.revoked_at.is_none()
+        && !g.labels.contains_key("revocation")
+    {
+        missing.push("revocation evidence (revoked_at; its scope was not scanned, so jitgap could not check)");
     }
     if missing.is_empty() {
         return;
     }
     ctx.summary.untraceable += 1;
-    ctx.signal("ledger-untraceable", g.boundary, &g.scope, if g.identity.is_empty() { &g.grant_id } else { &g.identity }, &g.entitlement, &format!("grant:{}", g.grant_id),
-        format!("grant {} ({}) does not record {}", g.grant_id, g.source, missing.join(", ")), None, grant_evidence(g));
+    ctx.signal(
+        "ledger-untraceable",
+        g.boundary,
+        &g.scope,
+        if g.identity.is_empty() {
+            &g.grant_id
+        } else {
+            &g.identity
+        },
+        &g.entitlement,
+        &format!("grant:{}", g.grant_id),
+        format!(
+            "grant {} ({}) does not record {}",
+            g.grant_id,
+            g.source,
+            missing.join(", ")
+        ),
+        None,
+        grant_evidence(g),
+    );
 }
 
 /// Privileged, non-JIT paths in the broker's territory with no active grant.
 fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<String>) {
-    let territory: BTreeSet<(Boundary, String)> = grants.iter().map(|g| (g.boundary, g.scope.clone())).collect();
-    let names: BTreeMap<String, String> = ctx.inv.identities.iter().map(|i| (i.id.clone(), i.name.clone())).collect();
+    let territory: BTreeSet<(Boundary, String)> = grants
+        .iter()
+        .map(|g| (g.boundary, g.scope.clone()))
+        .collect();
+    let names: BTreeMap<String, String> = ctx
+        .inv
+        .identities
+        .iter()
+        .map(|i| (i.id.clone(), i.name.clone()))
+        .collect();
     let mut found = Vec::new();
     for p in ctx.inv.access_paths.iter() {
-        let in_territory = territory.contains(&(p.boundary, p.scope.clone())) || territory.iter().any(|(b, s)| *b == p.boundary && (s == "*" || s.is_empty() || s == "vault"));
-        if !in_territory || !p.privilege.is_privileged() || p.enforcement == Enforcement::Jit || covered.contains(&p.id) {
+        let in_territory = territory.contains(&(p.boundary, p.scope.clone()))
+            || territory
+                .iter()
+                .any(|(b, s)| *b == p.boundary && (s == "*" || s.is_empty() || s == "vault"));
+        if !in_territory
+            || !p.privilege.is_privileged()
+            || p.enforcement == Enforcement::Jit
+            || covered.contains(&p.id)
+        {
             continue;
         }
         found.push(p.clone());
     }
     for p in found {
         ctx.summary.orphans += 1;
-        let name = names.get(&p.identity).cloned().unwrap_or_else(|| p.identity.clone());
-        ctx.signal("ledger-orphan", p.boundary, &p.scope, &p.identity, &p.entitlement, &p.target,
-            format!("{name}: {} via {} is {} and no active ledger grant covers it", p.privilege, p.entitlement, p.enforcement),
-            None, p.evidence.clone());
+        let name = names
+            .get(&p.identity)
+            .cloned()
+            .unwrap_or_else(|| p.identity.clone());
+        ctx.signal(
+            "ledger-orphan",
+            p.boundary,
+            &p.scope,
+            &p.identity,
+            &p.entitlement,
+            &p.target,
+            format!(
+                "{name}: {} via {} is {} and no active ledger grant covers it",
+                p.privilege, p.entitlement, p.enforcement
+            ),
+            None,
+            p.evidence.clone(),
+        );
     }
 }
 
@@ -255,8 +507,19 @@ fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<String>) {
 /// whose total span exceeds max_jit_window.
 fn stretched_list<'g>(grants: &'g [Grant], policy: &Policy) -> Vec<(Vec<&'g Grant>, Duration)> {
     let mut by_key: BTreeMap<(Boundary, &str, &str, &str), Vec<&Grant>> = BTreeMap::new();
-    for g in grants.iter().filter(|g| g.issued_at.is_some() && g.ended_at().is_some()) {
-        by_key.entry((g.boundary, g.scope.as_str(), g.identity.as_str(), g.entitlement.as_str())).or_default().push(g);
+    for g in grants
+        .iter()
+        .filter(|g| g.issued_at.is_some() && g.ended_at().is_some())
+    {
+        by_key
+            .entry((
+                g.boundary,
+                g.scope.as_str(),
+                g.identity.as_str(),
+                g.entitlement.as_str(),
+            ))
+            .or_default()
+            .push(g);
     }
     let mut out = Vec::new();
     for (_, mut list) in by_key {
@@ -273,7 +536,11 @@ fn stretched_list<'g>(grants: &'g [Grant], policy: &Policy) -> Vec<(Vec<&'g Gran
             chain.clear();
         };
         for g in list {
-            let joins = chain.iter().filter_map(|c| c.ended_at()).max().is_some_and(|end| g.issued_at.unwrap() - end <= policy.max_renewal_gap);
+            let joins = chain
+                .iter()
+                .filter_map(|c| c.ended_at())
+                .max()
+                .is_some_and(|end| g.issued_at.unwrap() - end <= policy.max_renewal_gap);
             if !joins {
                 flush(&mut chain);
             }
@@ -285,7 +552,10 @@ fn stretched_list<'g>(grants: &'g [Grant], policy: &Policy) -> Vec<(Vec<&'g Gran
 }
 
 fn stretched_chains(grants: &[Grant], policy: &Policy) -> BTreeMap<String, Duration> {
-    stretched_list(grants, policy).into_iter().flat_map(|(chain, span)| chain.into_iter().map(move |g| (g.grant_id.clone(), span))).collect()
+    stretched_list(grants, policy)
+        .into_iter()
+        .flat_map(|(chain, span)| chain.into_iter().map(move |g| (g.grant_id.clone(), span)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -318,29 +588,71 @@ mod tests {
     fn three_chained_8h_grants_are_stretched() {
         let p = Policy::default();
         let grants = vec![
-            grant("g1", "agent", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z"),
-            grant("g2", "agent", "2026-09-01T08:05:00Z", "2026-09-01T16:05:00Z"),
-            grant("g3", "agent", "2026-09-01T16:06:00Z", "2026-09-02T00:06:00Z"),
-            grant("other", "agent", "2026-09-05T00:00:00Z", "2026-09-05T08:00:00Z"),
+            grant(
+                "g1",
+                "agent",
+                "2026-09-01T00:00:00Z",
+                "2026-09-01T08:00:00Z",
+            ),
+            grant(
+                "g2",
+                "agent",
+                "2026-09-01T08:05:00Z",
+                "2026-09-01T16:05:00Z",
+            ),
+            grant(
+                "g3",
+                "agent",
+                "2026-09-01T16:06:00Z",
+                "2026-09-02T00:06:00Z",
+            ),
+            grant(
+                "other",
+                "agent",
+                "2026-09-05T00:00:00Z",
+                "2026-09-05T08:00:00Z",
+            ),
         ];
         let s = stretched_list(&grants, &p);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].0.len(), 3);
         assert_eq!(s[0].1, Duration::minutes(24 * 60 + 6));
         // A 2-hour gap breaks the chain.
-        let spaced = vec![grant("a", "x", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z"), grant("b", "x", "2026-09-01T10:00:00Z", "2026-09-01T18:00:00Z")];
+        let spaced = vec![
+            grant("a", "x", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z"),
+            grant("b", "x", "2026-09-01T10:00:00Z", "2026-09-01T18:00:00Z"),
+        ];
         assert!(stretched_list(&spaced, &p).is_empty());
     }
 
     #[test]
     fn untraceable_names_what_is_missing() {
         let mut inv = Inventory::default();
-        let mut g = grant("g1", "agent", "2026-09-01T00:00:00Z", "2026-09-01T08:00:00Z");
+        let mut g = grant(
+            "g1",
+            "agent",
+            "2026-09-01T00:00:00Z",
+            "2026-09-01T08:00:00Z",
+        );
         g.requested_by = None;
         g.task = None;
-        let s = reconcile(&mut inv, &[g], &[], &Policy::default(), t("2026-09-02T00:00:00Z").unwrap());
+        let s = reconcile(
+            &mut inv,
+            &[g],
+            &[],
+            &Policy::default(),
+            t("2026-09-02T00:00:00Z").unwrap(),
+        );
         assert_eq!(s.untraceable, 1);
-        let m = &inv.signals.iter().find(|s| s.kind == "ledger-untraceable").unwrap().message;
-        assert!(m.contains("requested_by") && m.contains("task") && m.contains("revoked_at"), "{m}");
+        let m = &inv
+            .signals
+            .iter()
+            .find(|s| s.kind == "ledger-untraceable")
+            .unwrap()
+            .message;
+        assert!(
+            m.contains("requested_by") && m.contains("task") && m.contains("revoked_at"),
+            "{m}"
+        );
     }
 }

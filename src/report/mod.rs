@@ -42,6 +42,18 @@ pub struct Report {
     /// The ledger view, when a ledger was given (`--ledger`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<crate::ledger::LedgerSummary>,
+    /// Results of `--probe`: credentials that should be dead, tried once each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<Probe>,
+}
+
+/// One credential tried by `--probe`: `effective` when it was rejected for the right reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Probe {
+    pub kind: String,
+    pub id: String,
+    pub verdict: crate::model::Revocation,
+    pub reason: String,
 }
 
 impl Report {

@@ -6,6 +6,9 @@
 //! aws/<account>/authorization-details.json
 //! aws/<account>/credential-report.csv    optional
 //! aws/<account>/access-keys.json         optional
+//! postgres/<cluster>/catalog.json        PostgreSQL catalog rows, as `jitgap collect --postgres-url` writes them
+//! mysql/<server>/catalog.json            MySQL/MariaDB catalog rows, as `jitgap collect --mysql-url` writes them
+//! ledger/*.jsonl                         JIT ledger files (the neutral format)
 //! ```
 //! A single `authorization-details.json` file, or a directory holding one, also works.
 
@@ -32,7 +35,35 @@ fn input(path: impl AsRef<Path>, message: impl Into<String>) -> SnapshotError {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub aws: Vec<AwsRaw>,
+    pub postgres: Vec<crate::scan::postgres::PostgresRaw>,
+    pub mysql: Vec<crate::scan::mysql::MysqlRaw>,
+    /// Ledger files (`ledger/*.jsonl`) found in the snapshot directory.
+    pub ledgers: Vec<PathBuf>,
     pub collected_at: Option<DateTime<Utc>>,
+}
+
+/// `postgres` or `mysql` when `path` is `<boundary>/<name>/catalog.json`.
+fn database_boundary(path: &Path) -> Option<&'static str> {
+    if path.file_name()? != "catalog.json" {
+        return None;
+    }
+    match path.parent()?.parent()?.file_name()?.to_str()? {
+        "postgres" => Some("postgres"),
+        "mysql" => Some("mysql"),
+        _ => None,
+    }
+}
+
+/// The scope a database catalog belongs to: its own `scope` field, else its directory name.
+fn catalog_scope(dir: &Path, text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("scope").and_then(|s| s.as_str()).map(str::to_string))
+        .unwrap_or_else(|| {
+            dir.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default()
+        })
 }
 
 const MANIFEST: &str = "manifest.json";
@@ -60,7 +91,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
             return Err(input(
                 path,
                 format!(
-                    "no snapshot documents found (expected aws/<account>/{AUTHORIZATION_DETAILS}; see `jitgap collect --help`)"
+                    "no snapshot documents found (expected aws/<account>/{AUTHORIZATION_DETAILS}, postgres/<cluster>/catalog.json or mysql/<server>/catalog.json; see `jitgap collect --help`)"
                 ),
             ));
         }
@@ -94,6 +125,11 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Snapshot
         if p.is_dir() {
             walk(&p, depth + 1, out)?;
         } else if [AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, ACCESS_KEYS].contains(&name.as_str())
+            || database_boundary(&p).is_some()
+            || (name.ends_with(".jsonl")
+                && p.parent()
+                    .and_then(|d| d.file_name())
+                    .is_some_and(|d| d == "ledger"))
             || (depth == 0 && name == MANIFEST)
         {
             out.push(p);
@@ -115,6 +151,28 @@ pub(crate) fn assemble(
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if !single_file && name.ends_with(".jsonl") {
+            snap.ledgers.push(path.clone());
+            continue;
+        }
+        if !single_file && let Some(b) = database_boundary(&path) {
+            let scope = catalog_scope(&dir, &text);
+            let doc = Doc::new(shown.clone(), text);
+            if b == "postgres" {
+                snap.postgres.push(crate::scan::postgres::PostgresRaw {
+                    scope,
+                    catalog: Some(doc),
+                    errors: vec![],
+                });
+            } else {
+                snap.mysql.push(crate::scan::mysql::MysqlRaw {
+                    scope,
+                    catalog: Some(doc),
+                    errors: vec![],
+                });
+            }
+            continue;
+        }
         if name == MANIFEST && !single_file {
             let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 input(

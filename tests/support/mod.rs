@@ -1,1 +1,4 @@
+pub mod fake_http;
+pub mod mariadb;
 pub mod moto;
+pub mod postgres;

@@ -36,6 +36,13 @@ impl Moto {
     /// Starts `moto_server` on 127.0.0.1 on a free port, with AWS-managed IAM policies
     /// loaded and the recorder writing to a temporary file, and waits until it answers.
     pub fn start() -> Moto {
+        Moto::start_with_env(&[])
+    }
+
+    /// Like [`Moto::start`], with extra environment for the server, e.g.
+    /// `[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]`: moto then serves that many requests without
+    /// checking credentials (enough to seed) and authenticates every request after them.
+    pub fn start_with_env(extra_env: &[(&str, &str)]) -> Moto {
         let server = find_moto_server().unwrap_or_else(|| {
             panic!("moto_server not found (JITGAP_MOTO_SERVER, .venv/bin/moto_server, PATH): {INSTALL_HINT}")
         });
@@ -57,6 +64,7 @@ impl Moto {
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording.jsonl"))
                 .env_remove("MOTO_ENABLE_RECORDING")
+                .envs(extra_env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().expect("clone the moto.log handle"))
                 .stderr(log)

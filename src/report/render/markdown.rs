@@ -64,7 +64,16 @@ pub fn render(r: &Report, rules: &RuleSet) -> String {
     if let Some(l) = &r.ledger {
         s += &format!(
             "\n## Ledger\n\nSources: {}\n\n| grants | active | ended | reconciled | zombies | orphans | stretched | untraceable | revocations verified |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            esc(&l.sources.join(", ")), l.grants, l.active, l.ended, l.reconciled, l.zombies, l.orphans, l.stretched, l.untraceable, l.revocations_verified
+            esc(&l.sources.join(", ")),
+            l.grants,
+            l.active,
+            l.ended,
+            l.reconciled,
+            l.zombies,
+            l.orphans,
+            l.stretched,
+            l.untraceable,
+            l.revocations_verified
         );
     }
     let mut findings: Vec<_> = r.findings.iter().collect();

@@ -91,7 +91,15 @@ pub fn render(r: &Report, width: u16) -> String {
     if let Some(l) = &r.ledger {
         out += &format!(
             "\nLedger: {} grant(s) ({} active, {} ended), {} reconciled — zombies {}, orphans {}, stretched {}, untraceable {}, revocations verified {}\n",
-            l.grants, l.active, l.ended, l.reconciled, l.zombies, l.orphans, l.stretched, l.untraceable, l.revocations_verified
+            l.grants,
+            l.active,
+            l.ended,
+            l.reconciled,
+            l.zombies,
+            l.orphans,
+            l.stretched,
+            l.untraceable,
+            l.revocations_verified
         );
     }
 

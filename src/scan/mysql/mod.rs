@@ -1,1 +1,22 @@
-//! MySQL and MariaDB accounts (being built).
+//! MySQL and MariaDB accounts: one parse path for saved catalogs and live reads.
+//!
+//! `collect.rs` reads the catalog live (SELECT/SHOW only), `rows.rs` turns query rows of
+//! either flavour into the neutral `catalog.json` (`catalog.rs`), and `normalize.rs` turns
+//! that into access paths and revocation signals without I/O.
+
+pub mod catalog;
+pub mod collect;
+mod flavors;
+mod lifetime;
+mod normalize;
+mod paths;
+mod privilege;
+pub mod raw;
+mod revocation;
+pub mod rows;
+
+pub use collect::{MysqlLiveOptions, collect};
+pub use normalize::{MyContext, account_id, normalize};
+pub use privilege::MysqlCatalogue;
+pub use raw::{ALLOWED_STATEMENT_PREFIXES, CATALOG, MysqlRaw};
+pub use revocation::{DROPPED, EXPIRED, LOCKED, UNVERIFIED};

@@ -1,1 +1,25 @@
-//! PostgreSQL login roles (being built).
+//! PostgreSQL login roles: one parse path for saved catalogs and live reads.
+//!
+//! `collect.rs` reads the catalog live (SELECT and SHOW only), `raw.rs` and `catalog.rs`
+//! hold the document it writes (the same one a snapshot stores), and `normalize.rs` turns it
+//! into identities, access paths and revocation signals without I/O.
+
+mod catalog;
+pub mod collect;
+mod expiry;
+mod hba;
+mod membership;
+mod normalize;
+mod password;
+mod privilege;
+pub mod raw;
+mod revocation;
+
+pub use catalog::Catalog;
+pub use collect::{PostgresLiveOptions, collect};
+pub use normalize::{PgContext, normalize};
+pub use privilege::PgCatalogue;
+pub use raw::PostgresRaw;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,321 @@
+//! scan, collect and baseline update.
+
+use super::pipeline::{Run, build};
+use super::sources::gather;
+use super::{EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Fatal, Spinner};
+use crate::cli::{CollectArgs, ScanArgs, SourceArgs};
+use crate::config::Config;
+use crate::gate::{Baseline, FailOn, WaiverFile};
+use crate::report::Report;
+use crate::report::render::{Format, render};
+use crate::rules::RuleSet;
+use crate::scan::aws;
+use chrono::Utc;
+use std::io::Write;
+use std::path::Path;
+
+fn warn_scopes(report: &Report, already_said: &[String]) {
+    for s in report.incomplete_scopes() {
+        for e in s.errors.iter().filter(|e| !already_said.contains(e)) {
+            eprintln!("jitgap: {} scope {}/{}: {e}", s.status, s.boundary, s.scope);
+        }
+    }
+}
+
+fn parse_formats(list: &[String]) -> Result<Vec<Format>, Fatal> {
+    let mut out = Vec::new();
+    for f in list.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        let fmt: Format = f
+            .parse()
+            .map_err(|e: String| Fatal(format!("--format: {e}")))?;
+        if !out.contains(&fmt) {
+            out.push(fmt);
+        }
+    }
+    if out.is_empty() {
+        out.push(Format::Table);
+    }
+    Ok(out)
+}
+
+pub(super) fn scan(a: ScanArgs) -> Result<i32, Fatal> {
+    let spin = Spinner::new(a.source.progress);
+    let config_for_flags = Config::discover(a.source.config.as_deref())?;
+    let formats = parse_formats(if a.format.is_empty() {
+        &config_for_flags.output.format
+    } else {
+        &a.format
+    })?;
+    let out_dir = a.out.clone().or(config_for_flags.output.out.clone());
+    if out_dir.is_none() && formats.len() > 1 {
+        return Err(Fatal(format!(
+            "--format {} writes several reports: add --out DIR",
+            formats
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        )));
+    }
+    let fail_on_text = if a.fail_on.is_empty() {
+        config_for_flags.gate.fail_on.clone()
+    } else {
+        a.fail_on.clone()
+    };
+    let fail_on: Vec<FailOn> = fail_on_text
+        .iter()
+        .map(|s| {
+            s.trim()
+                .parse::<FailOn>()
+                .map_err(|e| Fatal(format!("--fail-on: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let baseline_path = a
+        .baseline
+        .clone()
+        .or(config_for_flags.gate.baseline.clone());
+    let baseline = baseline_path.as_deref().map(Baseline::read).transpose()?;
+    let waivers_path = a.waivers.clone().or(config_for_flags.gate.waivers.clone());
+    let waivers = waivers_path.as_deref().map(WaiverFile::read).transpose()?;
+    let allow_incomplete = a.allow_incomplete || config_for_flags.gate.allow_incomplete;
+
+    let Run {
+        mut report,
+        rules,
+        input_errors,
+        ..
+    } = build(&a.source, &spin)?;
+    if let Some(file) = &a.probe {
+        spin.say("probing credentials");
+        report.probes = super::tools::probe(file, a.source.aws_endpoint_url.clone())?;
+    }
+    spin.done();
+    if let Some(p) = &baseline_path {
+        report.inputs.push(p.display().to_string());
+    }
+    let shown = baseline_path.as_ref().map(|p| p.display().to_string());
+    crate::gate::apply(
+        &mut report,
+        &rules,
+        baseline
+            .as_ref()
+            .map(|b| (shown.as_deref().unwrap_or(""), b)),
+        waivers.as_ref(),
+        &fail_on,
+    );
+    for w in report.waivers.iter().filter(|w| w.status == "expired") {
+        eprintln!(
+            "jitgap: waiver #{} in {} (owner {}, ticket {}) expired {}: it no longer suppresses",
+            w.index,
+            w.file,
+            w.owner,
+            if w.ticket.is_empty() { "-" } else { &w.ticket },
+            w.expires
+        );
+    }
+    write_outputs(&report, &rules, &formats, out_dir.as_deref())?;
+    warn_scopes(&report, &input_errors);
+    for e in &input_errors {
+        eprintln!("jitgap: error: {e}");
+    }
+    let gate = report.gate.as_ref().expect("gate applied");
+    for r in &gate.reasons {
+        eprintln!("jitgap: gate failed: {r}");
+    }
+    Ok(exit_code(&report, &input_errors, allow_incomplete))
+}
+
+/// 2 bad input > 3 incomplete > 1 gate failed > 0. A gate on a partial scan cannot be trusted
+/// either way, so incompleteness wins over the gate; the report still carries the gate outcome.
+fn exit_code(report: &Report, input_errors: &[String], allow_incomplete: bool) -> i32 {
+    if !input_errors.is_empty() {
+        EXIT_USAGE
+    } else if report.incomplete_scopes().next().is_some() && !allow_incomplete {
+        eprintln!(
+            "jitgap: scan incomplete: exit 3 (pass --allow-incomplete to accept a partial scan)"
+        );
+        EXIT_INCOMPLETE
+    } else if report.gate.as_ref().is_some_and(|g| g.failed) {
+        EXIT_GATE
+    } else {
+        EXIT_OK
+    }
+}
+
+fn write_outputs(
+    report: &Report,
+    rules: &RuleSet,
+    formats: &[Format],
+    out: Option<&Path>,
+) -> Result<(), Fatal> {
+    match out {
+        None => {
+            let text = render(formats[0], report, rules);
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error.
+            let _ = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush());
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Fatal(format!("{}: cannot create: {e}", dir.display())))?;
+            for f in formats {
+                let path = dir.join(format!("jitgap-report.{}", f.extension()));
+                std::fs::write(&path, render(*f, report, rules))
+                    .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+                eprintln!("jitgap: wrote {}", path.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A directory name for a scope (`127.0.0.1:5432/app` → `127.0.0.1_5432_app`).
+fn dir_name(scope: &str) -> String {
+    scope
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn write_doc(dir: &Path, name: &str, text: &str) -> Result<(), Fatal> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Fatal(format!("{}: cannot create: {e}", dir.display())))?;
+    let path = dir.join(name);
+    std::fs::write(&path, text).map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))
+}
+
+pub(super) fn collect(a: CollectArgs) -> Result<i32, Fatal> {
+    let spin = Spinner::new(a.source.progress);
+    let config = Config::discover(a.source.config.as_deref())?;
+    let g = gather(&a.source, &config, &spin)?;
+    spin.done();
+    let out = &a.out;
+    let mut errors: Vec<String> = Vec::new();
+    let mut written = 0;
+    for (raw, _) in &g.aws {
+        errors.extend(raw.errors.iter().map(|e| format!("aws: {e}")));
+        let dir = out.join("aws").join(
+            raw.scope_hint
+                .clone()
+                .unwrap_or_else(|| "unknown-account".into()),
+        );
+        for (name, doc) in [
+            (aws::raw::AUTHORIZATION_DETAILS, &raw.authorization_details),
+            (aws::raw::CREDENTIAL_REPORT, &raw.credential_report),
+            (aws::raw::ACCESS_KEYS, &raw.access_keys),
+        ] {
+            if let Some(doc) = doc {
+                write_doc(&dir, name, &doc.text)?;
+                written += 1;
+            }
+        }
+    }
+    for (boundary, scope, catalog, errs) in g
+        .postgres
+        .iter()
+        .map(|(r, _)| ("postgres", &r.scope, &r.catalog, &r.errors))
+        .chain(
+            g.mysql
+                .iter()
+                .map(|(r, _)| ("mysql", &r.scope, &r.catalog, &r.errors)),
+        )
+    {
+        errors.extend(errs.iter().map(|e| format!("{boundary}: {e}")));
+        if let Some(doc) = catalog {
+            // Keep the scope inside the document so a re-scan names it the same way.
+            let text = match serde_json::from_str::<serde_json::Value>(&doc.text) {
+                Ok(mut v) if v.get("scope").is_none() && v.is_object() => {
+                    v["scope"] = serde_json::json!(scope);
+                    serde_json::to_string_pretty(&v).expect("catalog serializes") + "\n"
+                }
+                _ => doc.text.clone(),
+            };
+            write_doc(
+                &out.join(boundary).join(dir_name(scope)),
+                "catalog.json",
+                &text,
+            )?;
+            written += 1;
+        }
+    }
+    if !g.grants.is_empty() {
+        write_doc(
+            &out.join("ledger"),
+            "ledger.jsonl",
+            &crate::ledger::to_jsonl(&g.grants),
+        )?;
+        written += 1;
+    }
+    errors.extend(g.ledger_errors.iter().map(|e| format!("ledger: {e}")));
+    let manifest = serde_json::json!({
+        "jitgap_version": env!("CARGO_PKG_VERSION"),
+        "collected_at": g.collected_at.unwrap_or_else(Utc::now).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    write_doc(
+        out,
+        "manifest.json",
+        &(serde_json::to_string_pretty(&manifest).expect("manifest") + "\n"),
+    )?;
+    eprintln!("jitgap: wrote {written} document(s) to {}", out.display());
+    for e in &errors {
+        eprintln!("jitgap: {e}");
+    }
+    for e in &g.input_errors {
+        eprintln!("jitgap: error: {e}");
+    }
+    Ok(if !g.input_errors.is_empty() {
+        EXIT_USAGE
+    } else if !errors.is_empty() {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_OK
+    })
+}
+
+pub(super) fn baseline_update(
+    src: SourceArgs,
+    path: &Path,
+    allow_incomplete: bool,
+) -> Result<i32, Fatal> {
+    let spin = Spinner::new(src.progress);
+    let Run {
+        report,
+        input_errors,
+        ..
+    } = build(&src, &spin)?;
+    spin.done();
+    warn_scopes(&report, &input_errors);
+    if !input_errors.is_empty() {
+        for e in &input_errors {
+            eprintln!("jitgap: error: {e}");
+        }
+        return Ok(EXIT_USAGE);
+    }
+    if report.incomplete_scopes().next().is_some() && !allow_incomplete {
+        eprintln!(
+            "jitgap: the scan is incomplete; not writing a baseline from it (pass --allow-incomplete to write it anyway)"
+        );
+        return Ok(EXIT_INCOMPLETE);
+    }
+    let b = Baseline::from_report(&report);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Fatal(format!("{}: cannot create: {e}", dir.display())))?;
+    }
+    std::fs::write(path, b.to_json())
+        .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+    eprintln!(
+        "jitgap: wrote {} finding(s) to {}",
+        b.findings.len(),
+        path.display()
+    );
+    Ok(EXIT_OK)
+}

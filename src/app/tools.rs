@@ -1,0 +1,79 @@
+//! `verify`, `ledger import`, and `scan --probe`.
+
+use super::{EXIT_USAGE, Fatal, runtime};
+use crate::cli::{LedgerImportArgs, VerifyArgs};
+use crate::ledger::ImportKind;
+use crate::report::Probe;
+use crate::revocation::{self, ProbeOptions};
+use std::path::Path;
+
+fn probe_options(endpoint: Option<String>) -> ProbeOptions {
+    ProbeOptions {
+        aws_endpoint_url: endpoint.or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|e| !e.is_empty())
+        }),
+    }
+}
+
+/// `jitgap verify FILE`: exit 1 when any credential is accepted, 3 when any is inconclusive
+/// and none accepted, else 0.
+pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
+    if !["table", "json"].contains(&a.format.as_str()) {
+        return Err(Fatal(format!("--format `{}`: use table or json", a.format)));
+    }
+    let inputs = revocation::read_inputs(&a.file)?;
+    let opts = probe_options(a.aws_endpoint_url);
+    let results = runtime()?.block_on(revocation::verify(inputs, &opts));
+    print!("{}", revocation::render(&results, &a.format));
+    Ok(revocation::exit_code(&results))
+}
+
+/// `scan --probe FILE`: the same probes, folded into the report.
+pub(super) fn probe(file: &Path, endpoint: Option<String>) -> Result<Vec<Probe>, Fatal> {
+    let inputs = revocation::read_inputs(file)?;
+    let opts = probe_options(endpoint);
+    let results = runtime()?.block_on(revocation::verify(inputs, &opts));
+    Ok(results
+        .into_iter()
+        .map(|r| Probe {
+            kind: r.kind.to_string(),
+            id: r.id,
+            verdict: r.verdict,
+            reason: r.reason,
+        })
+        .collect())
+}
+
+/// `jitgap ledger import --from KIND PATH [--out FILE]`.
+pub(super) fn ledger_import(a: LedgerImportArgs) -> Result<i32, Fatal> {
+    let kind: ImportKind = a
+        .from
+        .parse()
+        .map_err(|e: String| Fatal(format!("--from: {e}")))?;
+    let grants = if kind == ImportKind::Vault {
+        let opts = crate::ledger::import::vault::VaultOptions::from_env(a.path.clone())
+            .map_err(|e| Fatal(e.to_string()))?;
+        runtime()?
+            .block_on(crate::ledger::import::vault::import_vault(&opts))
+            .map_err(|e| Fatal(e.to_string()))?
+    } else {
+        crate::ledger::import_file(kind, Path::new(&a.path)).map_err(|e| Fatal(e.to_string()))?
+    };
+    let text = crate::ledger::to_jsonl(&grants);
+    match &a.out {
+        None => print!("{text}"),
+        Some(p) => {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Fatal(format!("{}: cannot create: {e}", dir.display())))?;
+            }
+            std::fs::write(p, &text)
+                .map_err(|e| Fatal(format!("{}: cannot write: {e}", p.display())))?;
+            eprintln!("jitgap: wrote {} grant(s) to {}", grants.len(), p.display());
+        }
+    }
+    let _ = EXIT_USAGE;
+    Ok(0)
+}

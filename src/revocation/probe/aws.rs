@@ -1,0 +1,247 @@
+//! `aws-access-key`: one STS `GetCallerIdentity` signed with the key.
+//!
+//! `GetCallerIdentity` needs no permission and cannot be denied by a policy, so the answer
+//! speaks only to the key: accepted, or rejected as unknown (`InvalidClientTokenId`) or with
+//! a secret that does not match (`SignatureDoesNotMatch`). The client makes exactly one
+//! attempt (a retry could count against a lockout or alarm), signs for `us-east-1`, and an
+//! interceptor refuses any other action before it is sent.
+//!
+//! A key of another partition (GovCloud, China) is unknown to the commercial STS and would
+//! read as `InvalidClientTokenId`: point `--aws-endpoint-url` at that partition's STS.
+
+use aws_sdk_sts::Client;
+use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_sts::config::retry::RetryConfig;
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+};
+use aws_sdk_sts::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use super::{Outcome, PROBE_TIMEOUT, ProbeOptions};
+
+const REGION: &str = "us-east-1";
+const ACTION: &str = "GetCallerIdentity";
+
+/// A long-term access key id: 16–128 upper-case letters and digits. `ASIA…` (temporary)
+/// keys are refused: without their session token STS rejects them even while valid.
+pub(super) fn check_id(id: &str) -> Result<(), String> {
+    if id.len() < 16
+        || id.len() > 128
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Err("`id` is not an AWS access key id (16 to 128 upper-case letters and digits, e.g. AKIA…)".into());
+    }
+    if id.starts_with("ASIA") {
+        return Err("`id` is a temporary key (ASIA…): it needs its session token, which this format does not carry; \
+                    without it STS rejects the key even while it is valid, so the probe would prove nothing"
+            .into());
+    }
+    Ok(())
+}
+
+pub(super) async fn probe(id: &str, secret: &str, opts: &ProbeOptions) -> Outcome {
+    let (endpoint, at) = endpoint(opts);
+    let client = client(id, secret, endpoint.as_deref());
+    match client.get_caller_identity().send().await {
+        Ok(out) => Outcome::not_effective(format!(
+            "the key still works: STS GetCallerIdentity at {at} accepted it as {} (account {})",
+            out.arn().unwrap_or("an unnamed principal"),
+            out.account().unwrap_or("unknown")
+        )),
+        Err(err) => classify_sdk_error(&err, &at),
+    }
+}
+
+fn client(id: &str, secret: &str, endpoint: Option<&str>) -> Client {
+    let mut builder = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(id, secret, None, None, "jitgap-verify"))
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(PROBE_TIMEOUT)
+                .operation_attempt_timeout(PROBE_TIMEOUT)
+                .operation_timeout(PROBE_TIMEOUT)
+                .build(),
+        )
+        .interceptor(OnlyGetCallerIdentity);
+    if let Some(url) = endpoint {
+        builder = builder.endpoint_url(url);
+    }
+    Client::from_conf(builder.build())
+}
+
+/// The endpoint override and a label for messages: the option, else `AWS_ENDPOINT_URL_STS`,
+/// else `AWS_ENDPOINT_URL` (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`).
+fn endpoint(opts: &ProbeOptions) -> (Option<String>, String) {
+    if let Some(url) = opts.aws_endpoint_url.as_ref().filter(|u| !u.is_empty()) {
+        return (Some(url.clone()), url.clone());
+    }
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if !ignored {
+        for var in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
+            if let Ok(url) = std::env::var(var)
+                && !url.is_empty()
+            {
+                return (Some(url.clone()), format!("{url} (from {var})"));
+            }
+        }
+    }
+    (None, format!("the {REGION} STS endpoint"))
+}
+
+fn classify_sdk_error<E, R>(err: &SdkError<E, R>, at: &str) -> Outcome
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            classify(e.code(), e.message(), at)
+        }
+        SdkError::TimeoutError(_) => Outcome::inconclusive(format!(
+            "no answer from STS at {at} within {} s",
+            PROBE_TIMEOUT.as_secs()
+        )),
+        SdkError::DispatchFailure(_) => Outcome::inconclusive(format!(
+            "could not reach STS at {at}: {}",
+            DisplayErrorContext(err)
+        )),
+        _ => Outcome::inconclusive(format!(
+            "no usable answer from STS at {at}: {}",
+            DisplayErrorContext(err)
+        )),
+    }
+}
+
+/// The verdict for an STS error code. Pure, so it is tested without a server.
+pub(super) fn classify(code: Option<&str>, message: Option<&str>, at: &str) -> Outcome {
+    let message = message.unwrap_or("");
+    let lower = message.to_ascii_lowercase();
+    match code {
+        Some("InvalidClientTokenId") => Outcome::effective(format!(
+            "STS at {at} rejected the key: InvalidClientTokenId (the key is deleted, inactive or unknown)"
+        )),
+        // "Signature expired" is a clock problem on this side, not an answer about the key.
+        Some("SignatureDoesNotMatch") if lower.contains("expired") => {
+            Outcome::inconclusive(format!(
+                "STS at {at} answered SignatureDoesNotMatch because the signature expired: check this machine's clock ({message})"
+            ))
+        }
+        Some("SignatureDoesNotMatch") => Outcome::effective(format!(
+            "STS at {at} rejected the secret: SignatureDoesNotMatch (this secret no longer signs for the key id)"
+        )),
+        Some(
+            c @ ("Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequestsException"),
+        ) => Outcome::inconclusive(format!(
+            "STS at {at} throttled the probe ({c}); try again later"
+        )),
+        Some(c @ ("AccessDenied" | "AccessDeniedException")) => Outcome::inconclusive(format!(
+            "STS at {at} answered {c}, which GetCallerIdentity never returns for a key: \
+             a proxy or an endpoint policy may be in the way ({message})"
+        )),
+        Some(c) => Outcome::inconclusive(format!(
+            "STS at {at} answered {c}, which says nothing certain about the key ({message})"
+        )),
+        None => Outcome::inconclusive(format!(
+            "STS at {at} answered with an error without a code ({message})"
+        )),
+    }
+}
+
+/// Refuses to send anything but `Action=GetCallerIdentity`.
+#[derive(Debug)]
+struct OnlyGetCallerIdentity;
+
+impl Intercept for OnlyGetCallerIdentity {
+    fn name(&self) -> &'static str {
+        "JitgapProbeReadOnlyGuard"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let body = request.body().bytes().unwrap_or_default();
+        let mut actions: Vec<&[u8]> = body
+            .split(|&b| b == b'&')
+            .filter_map(|pair| pair.strip_prefix(b"Action="))
+            .collect();
+        if let Some((_, query)) = request.uri().split_once('?') {
+            actions.extend(
+                query
+                    .as_bytes()
+                    .split(|&b| b == b'&')
+                    .filter_map(|p| p.strip_prefix(b"Action=")),
+            );
+        }
+        if !actions.is_empty() && actions.iter().all(|a| *a == ACTION.as_bytes()) {
+            Ok(())
+        } else {
+            Err(format!("refused to send an STS request other than {ACTION}").into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Revocation;
+
+    #[test]
+    fn classifies_sts_answers() {
+        let v = |code: Option<&str>, msg: &str| classify(code, Some(msg), "moto").verdict;
+        assert_eq!(
+            v(
+                Some("InvalidClientTokenId"),
+                "The security token included in the request is invalid."
+            ),
+            Revocation::Effective
+        );
+        assert_eq!(
+            v(
+                Some("SignatureDoesNotMatch"),
+                "The request signature we calculated does not match"
+            ),
+            Revocation::Effective
+        );
+        assert_eq!(
+            v(
+                Some("SignatureDoesNotMatch"),
+                "Signature expired: 20200101T000000Z is now earlier than"
+            ),
+            Revocation::Inconclusive
+        );
+        assert_eq!(
+            v(Some("Throttling"), "Rate exceeded"),
+            Revocation::Inconclusive
+        );
+        assert_eq!(v(Some("AccessDenied"), "denied"), Revocation::Inconclusive);
+        assert_eq!(v(Some("InternalFailure"), ""), Revocation::Inconclusive);
+        assert_eq!(v(None, ""), Revocation::Inconclusive);
+    }
+
+    #[test]
+    fn key_ids() {
+        assert!(check_id("AKIAEXAMPLEKEY000001").is_ok());
+        assert!(
+            check_id("ASIAEXAMPLEKEY000001")
+                .unwrap_err()
+                .contains("session token")
+        );
+        assert!(check_id("akia-lower").is_err());
+        assert!(check_id("").is_err());
+    }
+}

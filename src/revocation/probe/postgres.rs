@@ -1,0 +1,201 @@
+//! `postgres-login`: connect with the password once; if accepted, `SELECT 1`, then disconnect.
+//!
+//! PostgreSQL answers a wrong password, a missing role and a passed `VALID UNTIL` alike with
+//! `28P01 password authentication failed` (it does not say which), and a role that exists
+//! but has `NOLOGIN` with `28000 … is not permitted to log in`: all of them `effective`.
+//! `28000` from a `pg_hba.conf` rule, `peer` or `ident` says nothing about the password and
+//! stays `inconclusive`. A database that does not exist (`3D000`) or lacks `CONNECT`
+//! (`42501`) is checked only after authentication succeeded: the password still works.
+//!
+//! The connection is made without TLS (the crate has no TLS connector for PostgreSQL yet);
+//! a server that requires TLS makes the probe `inconclusive`.
+
+use std::time::Duration;
+
+use tokio::time::timeout;
+use tokio_postgres::config::Host;
+use tokio_postgres::{Config, NoTls};
+
+use super::{Outcome, PROBE_TIMEOUT};
+
+pub(super) fn check_id(id: &str) -> Result<(), String> {
+    let config = id.parse::<Config>().map_err(|e| {
+        format!(
+            "`id` is not a PostgreSQL URL (postgres://user@host:port/db): {}",
+            crate::redact::redact(&e.to_string())
+        )
+    })?;
+    if config.get_password().is_some() {
+        return Err(
+            "the PostgreSQL URL in `id` carries a password: `id` is echoed in every result, so \
+             remove the password from it and put it in `secret` or `secret_env`"
+                .into(),
+        );
+    }
+    if config.get_user().is_none_or(str::is_empty) {
+        return Err(
+            "the PostgreSQL URL in `id` names no user (postgres://user@host:port/db)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// `role X at host:port`, for messages.
+fn target(config: &Config) -> String {
+    let user = config.get_user().unwrap_or("?");
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = config
+                .get_ports()
+                .get(i)
+                .or(config.get_ports().first())
+                .copied()
+                .unwrap_or(5432);
+            match h {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                #[cfg(unix)]
+                Host::Unix(path) => format!("{}:{port}", path.display()),
+            }
+        })
+        .collect();
+    let at = if hosts.is_empty() {
+        "localhost:5432".to_string()
+    } else {
+        hosts.join(",")
+    };
+    format!("role {user} at {at}")
+}
+
+pub(super) async fn probe(url: &str, secret: &str) -> Outcome {
+    let mut config: Config = match url.parse() {
+        Ok(c) => c,
+        Err(e) => return Outcome::inconclusive(format!("not a PostgreSQL URL: {e}")),
+    };
+    config
+        .password(secret)
+        .connect_timeout(PROBE_TIMEOUT)
+        .application_name("jitgap-verify");
+    let target = target(&config);
+    let (client, connection) = match timeout(
+        PROBE_TIMEOUT + Duration::from_secs(2),
+        config.connect(NoTls),
+    )
+    .await
+    {
+        Err(_) => {
+            return Outcome::inconclusive(format!(
+                "no answer from {target} within {} s",
+                PROBE_TIMEOUT.as_secs()
+            ));
+        }
+        Ok(Err(e)) => return classify_error(&e, &target),
+        Ok(Ok(pair)) => pair,
+    };
+    let driver = tokio::spawn(connection);
+    let select = timeout(PROBE_TIMEOUT, client.simple_query("SELECT 1")).await;
+    drop(client); // closes the connection: the driver task ends with it
+    let _ = timeout(Duration::from_secs(2), driver).await;
+    let ran = match select {
+        Ok(Ok(_)) => " and ran SELECT 1",
+        _ => " (SELECT 1 then failed)",
+    };
+    Outcome::not_effective(format!(
+        "the password still works: PostgreSQL accepted the login of {target}{ran}"
+    ))
+}
+
+fn classify_error(e: &tokio_postgres::Error, target: &str) -> Outcome {
+    match e.as_db_error() {
+        Some(db) => classify(db.code().code(), db.message(), target),
+        None => Outcome::inconclusive(format!("could not get an answer from {target}: {e}")),
+    }
+}
+
+/// The verdict for a server error at login. Pure, so it is tested without a server.
+pub(super) fn classify(code: &str, message: &str, target: &str) -> Outcome {
+    let lower = message.to_ascii_lowercase();
+    let said = format!("PostgreSQL refused the login of {target}: {code} {message}");
+    match code {
+        "28P01" => Outcome::effective(said),
+        "28000" if lower.contains("pg_hba.conf") => Outcome::inconclusive(format!(
+            "{said} (a host-based rule: says nothing about the password; probe from a host the role may log in from)"
+        )),
+        "28000"
+            if lower.contains("does not exist")
+                || lower.contains("not permitted to log in")
+                || lower.contains("password authentication failed")
+                || lower.contains("expired") =>
+        {
+            Outcome::effective(said)
+        }
+        "3D000" | "42501" => Outcome::not_effective(format!(
+            "the password still works: PostgreSQL authenticated {target} and refused only the database ({code} {message})"
+        )),
+        _ => Outcome::inconclusive(format!("{said} (says nothing certain about the password)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Revocation;
+
+    #[test]
+    fn classifies_login_errors() {
+        let v = |code: &str, msg: &str| classify(code, msg, "role x at db:5432").verdict;
+        assert_eq!(
+            v("28P01", "password authentication failed for user \"x\""),
+            Revocation::Effective
+        );
+        assert_eq!(
+            v("28000", "role \"x\" does not exist"),
+            Revocation::Effective
+        );
+        assert_eq!(
+            v("28000", "role \"x\" is not permitted to log in"),
+            Revocation::Effective
+        );
+        assert_eq!(
+            v(
+                "28000",
+                "no pg_hba.conf entry for host \"10.0.0.1\", user \"x\", database \"d\", no encryption"
+            ),
+            Revocation::Inconclusive
+        );
+        assert_eq!(
+            v("28000", "Peer authentication failed for user \"x\""),
+            Revocation::Inconclusive
+        );
+        assert_eq!(
+            v("3D000", "database \"d\" does not exist"),
+            Revocation::NotEffective
+        );
+        assert_eq!(
+            v("53300", "sorry, too many clients already"),
+            Revocation::Inconclusive
+        );
+        assert_eq!(
+            v("57P03", "the database system is starting up"),
+            Revocation::Inconclusive
+        );
+    }
+
+    #[test]
+    fn urls_with_a_password_are_refused() {
+        assert!(check_id("postgres://svc@db:5432/app").is_ok());
+        let err = check_id("postgres://svc:hunter22@db:5432/app").unwrap_err();
+        assert!(
+            err.contains("carries a password") && !err.contains("hunter22"),
+            "{err}"
+        );
+        assert!(check_id("host=db user=svc password=hunter22").is_err());
+        assert!(
+            check_id("postgres://db:5432/app")
+                .unwrap_err()
+                .contains("no user")
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! `jitgap verify FILE`: read the credentials to try (JSON Lines), probe each once, render
+//! the verdicts and map them to an exit code.
+//!
+//! One object per line, blank lines ignored:
+//! `{"kind": "aws-access-key", "id": "AKIA…", "secret_env": "OLD_KEY_SECRET"}` —
+//! `kind` is `aws-access-key`, `postgres-login` or `mysql-login`; `id` the key id or a URL
+//! without password; exactly one of `secret` (the value) or `secret_env` (a variable that
+//! holds it).
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::probe::{ProbeInput, ProbeKind, ProbeOptions, ProbeResult, Secret, probe};
+use crate::model::Revocation;
+use crate::redact::redact;
+
+/// Probes in flight at once.
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Reads the credentials from `path` (`-` = standard input). Every error names the file
+/// and line and never quotes a secret.
+pub fn read_inputs(path: &Path) -> Result<Vec<ProbeInput>, String> {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let mut text = String::new();
+    let read = if stdin {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text).map(|_| ()))
+    };
+    read.map_err(|e| format!("{name}: cannot read: {e}"))?;
+
+    let mut inputs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let input = parse_line(line).map_err(|e| format!("{name}:{}: {e}", i + 1))?;
+        inputs.push(input);
+    }
+    if inputs.is_empty() {
+        return Err(format!(
+            "{name}: no credentials to verify (expected one JSON object per line, e.g. \
+             {{\"kind\": \"aws-access-key\", \"id\": \"AKIA…\", \"secret_env\": \"VAR\"}})"
+        ));
+    }
+    Ok(inputs)
+}
+
+/// One line. Messages quote field names and kinds, never values that could be the secret
+/// (serde's own messages can quote a value, so fields are read by hand).
+fn parse_line(line: &str) -> Result<ProbeInput, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "not a JSON object: {} at column {}",
+            syntax_class(&e),
+            e.column()
+        )
+    })?;
+    let Value::Object(obj) = value else {
+        return Err("not a JSON object".into());
+    };
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "kind" | "id" | "secret" | "secret_env"))
+    {
+        return Err(format!(
+            "unknown field `{}` (expected kind, id, secret or secret_env)",
+            redact(key)
+        ));
+    }
+    let kind_text = string_field(&obj, "kind")?.ok_or("missing `kind`")?;
+    let kind: ProbeKind = kind_text.parse().map_err(|_| {
+        let kinds: Vec<&str> = ProbeKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("`kind` must be one of: {}", kinds.join(", "))
+    })?;
+    let id = string_field(&obj, "id")?.ok_or("missing `id`")?;
+    let secret = match (
+        string_field(&obj, "secret")?,
+        string_field(&obj, "secret_env")?,
+    ) {
+        (Some(_), Some(_)) => {
+            return Err("both `secret` and `secret_env` are set: give exactly one".into());
+        }
+        (None, None) => {
+            return Err("neither `secret` nor `secret_env` is set: give exactly one".into());
+        }
+        (Some(secret), None) if secret.is_empty() => return Err("`secret` is empty".into()),
+        (Some(secret), None) => Secret::new(secret),
+        (None, Some(var)) => match std::env::var(var) {
+            Ok(value) if !value.is_empty() => Secret::new(value),
+            _ => {
+                return Err(format!(
+                    "`secret_env`: environment variable {} is not set or empty",
+                    redact(var)
+                ));
+            }
+        },
+    };
+    ProbeInput::new(kind, id, secret)
+}
+
+fn string_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(format!("`{key}` must be a string")),
+    }
+}
+
+fn syntax_class(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "unexpected end of line",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected value",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+/// Tries every credential once (a few at a time) and returns the verdicts in input order.
+pub async fn verify(creds: Vec<ProbeInput>, opts: &ProbeOptions) -> Vec<ProbeResult> {
+    let limit = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut tasks = JoinSet::new();
+    let named: Vec<(ProbeKind, String)> = creds.iter().map(|c| (c.kind, redact(&c.id))).collect();
+    for (index, input) in creds.into_iter().enumerate() {
+        let limit = limit.clone();
+        let opts = opts.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            (index, probe(&input, &opts).await)
+        });
+    }
+    let mut results: Vec<Option<ProbeResult>> = vec![None; named.len()];
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, result)) = joined {
+            results[index] = Some(result);
+        }
+    }
+    // A probe task that panicked has no answer: inconclusive, never a pass.
+    results
+        .into_iter()
+        .zip(named)
+        .map(|(r, (kind, id))| {
+            r.unwrap_or(ProbeResult {
+                kind,
+                id,
+                verdict: Revocation::Inconclusive,
+                reason: "the probe failed internally".into(),
+            })
+        })
+        .collect()
+}
+
+/// `table` (for terminals) or `json`: `{"results": [{"kind", "id", "verdict", "reason"}]}`.
+/// Unknown formats render as the table. Every text passes the redactor once more.
+pub fn render(results: &[ProbeResult], format: &str) -> String {
+    let clean: Vec<ProbeResult> = results
+        .iter()
+        .map(|r| ProbeResult {
+            kind: r.kind,
+            id: redact(&r.id),
+            verdict: r.verdict,
+            reason: redact(&r.reason),
+        })
+        .collect();
+    if format == "json" {
+        let doc = serde_json::json!({ "results": clean });
+        return serde_json::to_string_pretty(&doc).expect("results serialize") + "\n";
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(120)
+        .set_header(["kind", "id", "verdict", "reason"].iter().map(Cell::new));
+    for r in &clean {
+        t.add_row(vec![
+            Cell::new(r.kind),
+            Cell::new(&r.id),
+            Cell::new(r.verdict),
+            Cell::new(&r.reason),
+        ]);
+    }
+    let count = |v: Revocation| clean.iter().filter(|r| r.verdict == v).count();
+    format!(
+        "{t}\n{} credential(s): {} effective (rejected), {} not-effective (still accepted), {} inconclusive\n",
+        clean.len(),
+        count(Revocation::Effective),
+        count(Revocation::NotEffective),
+        count(Revocation::Inconclusive)
+    )
+}
+
+/// 1 when any credential still works; else 3 when any probe was inconclusive; else 0.
+pub fn exit_code(results: &[ProbeResult]) -> i32 {
+    if results
+        .iter()
+        .any(|r| r.verdict == Revocation::NotEffective)
+    {
+        1
+    } else if results
+        .iter()
+        .any(|r| r.verdict == Revocation::Inconclusive)
+    {
+        3
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<ProbeInput, String> {
+        parse_line(line)
+    }
+
+    #[test]
+    fn lines_need_exactly_one_secret_source() {
+        let both = r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret":"abcd1234","secret_env":"X"}"#;
+        assert!(parse(both).unwrap_err().contains("both"));
+        let neither = r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001"}"#;
+        assert!(parse(neither).unwrap_err().contains("neither"));
+        let unset = r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret_env":"JITGAP_TEST_UNSET_VARIABLE_Q"}"#;
+        assert!(parse(unset).unwrap_err().contains("not set"));
+    }
+
+    #[test]
+    fn errors_never_quote_the_secret() {
+        for line in [
+            r#"{"kind":"ssh-key","id":"x","secret":"hunter2hunter2"}"#,
+            r#"{"kind":"postgres-login","id":"postgres://u:hunter2hunter2@h/d","secret":"hunter2hunter2"}"#,
+            r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret":42424242}"#,
+            r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret":"hunter2hunter2""#,
+        ] {
+            let err = parse(line).unwrap_err();
+            assert!(
+                !err.contains("hunter2") && !err.contains("42424242"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn exit_codes() {
+        let r = |verdict| ProbeResult {
+            kind: ProbeKind::AwsAccessKey,
+            id: "AKIAEXAMPLEKEY000001".into(),
+            verdict,
+            reason: String::new(),
+        };
+        use Revocation::*;
+        assert_eq!(exit_code(&[r(Effective)]), 0);
+        assert_eq!(exit_code(&[r(Effective), r(Inconclusive)]), 3);
+        assert_eq!(exit_code(&[r(Inconclusive), r(NotEffective)]), 1);
+        assert_eq!(exit_code(&[r(NotEffective), r(Effective)]), 1);
+        assert_eq!(exit_code(&[]), 0);
+    }
+}
