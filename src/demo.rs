@@ -22,6 +22,14 @@ const FILES: &[(&str, &str)] = &[
         "demo/aws/222233334444/authorization-details.json",
         include_str!("../demo/aws/222233334444/authorization-details.json"),
     ),
+    (
+        "demo/postgres/db.prod.internal_5432_app/catalog.json",
+        include_str!("../demo/postgres/db.prod.internal_5432_app/catalog.json"),
+    ),
+    (
+        "demo/mysql/mariadb.prod.internal_3306/catalog.json",
+        include_str!("../demo/mysql/mariadb.prod.internal_3306/catalog.json"),
+    ),
 ];
 
 pub fn snapshot() -> Snapshot {

@@ -38,7 +38,7 @@ pub struct Credential {
     pub identity: String,
     /// `access-key`, `password`, `federated-trust`, `service-trust`, `role-trust`
     pub kind: String,
-    /// `active`, `inactive`, `n/a`
+    /// `active`, `inactive`, `locked`, `expired`, `n/a`
     pub status: String,
     pub lifetime: CredentialLifetime,
     #[serde(default, skip_serializing_if = "Option::is_none")]

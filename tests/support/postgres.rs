@@ -201,19 +201,19 @@ impl Pg {
 
     fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Output {
         let exe = self.bin.join(program);
-        let mut cmd = match &self.run_as {
+        let (mut cmd, shown) = match &self.run_as {
             Some(user) => {
                 let mut c = Command::new("runuser");
                 c.args(["-u", user.as_str(), "--"]).arg(&exe);
-                c
+                (c, format!("runuser -u {user} -- {}", exe.display()))
             }
-            None => Command::new(&exe),
+            None => (Command::new(&exe), exe.display().to_string()),
         };
         cmd.args(args)
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}; {INSTALL_HINT}", exe.display()))
+            .unwrap_or_else(|e| panic!("cannot run {shown}: {e}; {INSTALL_HINT}"))
     }
 
     /// `postgres://user:password@127.0.0.1:port/postgres`

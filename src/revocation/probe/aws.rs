@@ -17,6 +17,7 @@ use aws_sdk_sts::config::{
     BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
 };
 use aws_sdk_sts::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 
 use super::{Outcome, PROBE_TIMEOUT, ProbeOptions};
 
@@ -95,15 +96,26 @@ fn endpoint(opts: &ProbeOptions) -> (Option<String>, String) {
     (None, format!("the {REGION} STS endpoint"))
 }
 
-fn classify_sdk_error<E, R>(err: &SdkError<E, R>, at: &str) -> Outcome
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
+fn classify_sdk_error(err: &SdkError<GetCallerIdentityError>, at: &str) -> Outcome {
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            classify(e.code(), e.message(), at)
+            if e.code().is_some() {
+                return classify(e.code(), e.message(), at);
+            }
+            // The SDK reads `ErrorResponse/Error/Code` (what STS sends); some endpoints
+            // (moto among them) wrap it as `ErrorResponse/Errors/Error`. Read the body then.
+            let body = service.raw().body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+            let code = xml_text(&body, "Code");
+            let message = xml_text(&body, "Message").or(e.message());
+            match code {
+                Some(_) => classify(code, message, at),
+                None => Outcome::inconclusive(format!(
+                    "STS at {at} answered HTTP {} without an error code{}",
+                    service.raw().status().as_u16(),
+                    message.map(|m| format!(" ({m})")).unwrap_or_default()
+                )),
+            }
         }
         SdkError::TimeoutError(_) => Outcome::inconclusive(format!(
             "no answer from STS at {at} within {} s",
@@ -118,6 +130,14 @@ where
             DisplayErrorContext(err)
         )),
     }
+}
+
+/// The text of the first `<tag>…</tag>` in `xml`.
+fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{tag}>"))? + start;
+    Some(xml[start..end].trim()).filter(|t| !t.is_empty())
 }
 
 /// The verdict for an STS error code. Pure, so it is tested without a server.
@@ -231,6 +251,15 @@ mod tests {
         assert_eq!(v(Some("AccessDenied"), "denied"), Revocation::Inconclusive);
         assert_eq!(v(Some("InternalFailure"), ""), Revocation::Inconclusive);
         assert_eq!(v(None, ""), Revocation::Inconclusive);
+    }
+
+    #[test]
+    fn reads_codes_from_either_error_layout() {
+        let sts = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message></Error></ErrorResponse>";
+        let moto = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_text(sts, "Code"), Some("InvalidClientTokenId"));
+        assert_eq!(xml_text(moto, "Code"), Some("SignatureDoesNotMatch"));
+        assert_eq!(xml_text("<html>503</html>", "Code"), None);
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub(crate) enum Expiry {
 pub(crate) fn expiry(r: &Role) -> Expiry {
     match r.rolvaliduntil.as_deref().map(str::trim) {
         None | Some("") | Some("infinity") => Expiry::Never,
-        Some("-infinity") => Expiry::At(DateTime::<Utc>::MIN_UTC),
+        // Always expired; shown as the epoch rather than year -262143.
+        Some("-infinity") => Expiry::At(DateTime::UNIX_EPOCH),
         Some(t) => crate::time::parse_timestamp(t)
             .map(Expiry::At)
             .unwrap_or_else(|| Expiry::Unreadable(t.to_string())),

@@ -91,6 +91,26 @@ impl Scope<'_> {
                 Session { index, row, owner }
             })
             .collect();
+        // Every live client session goes into the inventory too, for ledger reconciliation.
+        for sess in &sessions {
+            let user = match &sess.owner {
+                Owner::Role(r) => Some(roles[*r].rolname.clone()),
+                Owner::Dropped(name) => name.clone(),
+                Owner::Unknown => None,
+            };
+            if let Some(user) = user {
+                let ev = self.session_ev(sess).with_excerpt(describe(sess.row));
+                self.inv.sessions.push(crate::model::Session {
+                    boundary: crate::model::Boundary::Postgres,
+                    scope: self.name.clone(),
+                    identity: self.identity_id(&user),
+                    id: sess.row.pid.to_string(),
+                    started_at: started(sess.row),
+                    state: sess.row.state.clone().unwrap_or_default(),
+                    evidence: vec![ev],
+                });
+            }
+        }
         let visible = cat.stat_activity.is_some() && cat.can_read_all_stats == Some(true);
         let reader = cat.current_user.clone().unwrap_or_else(|| "?".into());
         let blind = if cat.stat_activity.is_none() {
@@ -238,7 +258,7 @@ impl Scope<'_> {
         for (key, revoked_at) in revocations {
             let role = match key.strip_prefix(&prefix) {
                 Some(r) => r,
-                None if key.starts_with("postgres://") => continue, // another scope
+                None if key.contains("://") => continue, // another scope or boundary
                 None => key.as_str(),
             };
             let mine: Vec<&Session<'_>> = sessions

@@ -365,6 +365,10 @@ fn ledger_revocation_compares_session_start() {
         crate::time::parse_timestamp("2026-09-01T11:30:00Z").unwrap(),
     );
     revoked.insert(
+        "mysql://db.example:3306/svc_jit".to_string(),
+        crate::time::parse_timestamp("2026-09-01T11:30:00Z").unwrap(),
+    );
+    revoked.insert(
         "postgres://elsewhere:5432/svc_batch".to_string(),
         crate::time::parse_timestamp("2026-09-01T11:30:00Z").unwrap(),
     );
