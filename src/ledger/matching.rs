@@ -60,6 +60,25 @@ fn vault_lease_matches(g: &Grant, username: &str) -> bool {
     (head == role8 || head.ends_with(&format!("-{role8}"))) && (epoch - issued).abs() <= 5
 }
 
+/// A Vault lease whose issue time is unknown (its lookup already failed): the Vault-style
+/// usernames of its role, for the caller to narrow to those no other lease accounts for.
+pub(crate) fn vault_role_only(g: &Grant, ident: &Identity) -> bool {
+    let unknown_issue = g.labels.get("issued_unix").is_none() && g.issued_at.is_none();
+    let Some(role) = g
+        .labels
+        .get("vault_role")
+        .filter(|_| unknown_issue && g.boundary == ident.boundary)
+    else {
+        return false;
+    };
+    let Some((head, _)) = vault_name_parts(&ident.name) else {
+        return false;
+    };
+    let role8: String = role.chars().take(8).collect();
+    (g.scope.is_empty() || g.scope == ident.scope || g.scope == "vault")
+        && (head == role8 || head.ends_with(&format!("-{role8}")))
+}
+
 /// Does `g` cover this access path of an identity it names? An empty entitlement covers all.
 pub(crate) fn covers_path(g: &Grant, p: &AccessPath) -> bool {
     if g.entitlement.is_empty() || g.entitlement == "*" {

@@ -3,7 +3,7 @@
 //! untraceable and verified-revocation signals.
 
 use super::Grant;
-use super::matching::{covers_path, names_identity};
+use super::matching::{covers_path, names_identity, vault_role_only};
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
@@ -103,8 +103,22 @@ pub fn reconcile(
     };
     let chains = stretched_chains(grants, policy);
     let mut covered_paths: BTreeSet<String> = BTreeSet::new();
+    // Identities some grant names outright; a Vault lease known only by its role (its lookup
+    // failed, so its issue time is gone) matches the Vault-style users of that role no other
+    // lease accounts for — the role its revocation should have dropped.
+    let accounted: BTreeSet<usize> = grants
+        .iter()
+        .flat_map(|g| {
+            let idents = &ctx.inv.identities;
+            idents
+                .iter()
+                .enumerate()
+                .filter(move |(_, i)| names_identity(g, i))
+                .map(|(n, _)| n)
+        })
+        .collect();
     for g in grants {
-        let idents: Vec<usize> = ctx
+        let mut idents: Vec<usize> = ctx
             .inv
             .identities
             .iter()
@@ -112,6 +126,16 @@ pub fn reconcile(
             .filter(|(_, i)| names_identity(g, i))
             .map(|(n, _)| n)
             .collect();
+        if idents.is_empty() {
+            idents = ctx
+                .inv
+                .identities
+                .iter()
+                .enumerate()
+                .filter(|(n, i)| !accounted.contains(n) && vault_role_only(g, i))
+                .map(|(n, _)| n)
+                .collect();
+        }
         if g.is_active(now) {
             ctx.summary.active += 1;
             if !idents.is_empty() {
