@@ -89,7 +89,8 @@ pub fn run(
         if setting.disable || check.deprecated.is_some() {
             continue;
         }
-        let refs = rules.frameworks.refs_for(&check.frameworks);
+        let refs: std::sync::Arc<[crate::rules::FrameworkRef]> =
+            rules.frameworks.refs_for(&check.frameworks).into();
         let mut push = |f: Result<Finding, crate::finding::FindingError>| match f {
             Ok(f) => out.push(f),
             // Unreachable in practice: every path and signal carries evidence. Never drop silently.

@@ -4,6 +4,7 @@
 use crate::model::{Boundary, Evidence, Revocation, Severity};
 use crate::rules::{Check, Confidence, FrameworkRef};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -26,7 +27,8 @@ pub struct Finding {
     /// The access path this finding is about, when it is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_path: Option<String>,
-    pub frameworks: Vec<FrameworkRef>,
+    /// Shared between the findings of one check (it is the same list for each).
+    pub frameworks: Arc<[FrameworkRef]>,
     pub evidence: Vec<Evidence>,
     /// Set by the gate: `new` or `unchanged` relative to the baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,7 +62,7 @@ pub enum FindingError {
 
 pub struct FindingBuilder<'a> {
     check: &'a Check,
-    frameworks: Vec<FrameworkRef>,
+    frameworks: Arc<[FrameworkRef]>,
     boundary: Boundary,
     scope: String,
     identity: String,
@@ -76,14 +78,14 @@ pub struct FindingBuilder<'a> {
 impl Finding {
     pub fn builder<'a>(
         check: &'a Check,
-        frameworks: Vec<FrameworkRef>,
+        frameworks: impl Into<Arc<[FrameworkRef]>>,
         boundary: Boundary,
         scope: &str,
         identity: &str,
     ) -> FindingBuilder<'a> {
         FindingBuilder {
             check,
-            frameworks,
+            frameworks: frameworks.into(),
             boundary,
             scope: scope.to_string(),
             identity: identity.to_string(),

@@ -42,7 +42,8 @@ async fn vault_leases_against_a_real_postgres() {
     );
     let live = vault_user("Qm7Tz2Lk9Rx4Wv6Yb8Nc", live_at);
     let revoked = vault_user("Hd3Jk5Lm7Np9Qr1St3Uv", revoked_at);
-    let expired = vault_user("Zz1Yy2Xx3Ww4Vv5Uu6Tt", expired_at);
+    // The expired lease's role (never created here: Vault dropped it) would be:
+    let _expired = vault_user("Zz1Yy2Xx3Ww4Vv5Uu6Tt", expired_at);
     let until = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S+00").to_string();
     pg.exec(&format!(
         "CREATE TABLE orders (id int); \

@@ -7,7 +7,7 @@ use crate::cli::{CollectArgs, ScanArgs, SourceArgs};
 use crate::config::Config;
 use crate::gate::{Baseline, FailOn, WaiverFile};
 use crate::report::Report;
-use crate::report::render::{Format, render};
+use crate::report::render::{self, Format};
 use crate::rules::RuleSet;
 use crate::scan::aws;
 use chrono::Utc;
@@ -122,7 +122,10 @@ pub(super) fn scan(a: ScanArgs) -> Result<i32, Fatal> {
     for r in &gate.reasons {
         eprintln!("jitgap: gate failed: {r}");
     }
-    Ok(exit_code(&report, &input_errors, allow_incomplete))
+    let code = exit_code(&report, &input_errors, allow_incomplete);
+    // The process ends right after this; freeing a large report would only cost time.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// 2 bad input > 3 incomplete > 1 gate failed > 0. A gate on a partial scan cannot be trusted
@@ -150,19 +153,21 @@ fn write_outputs(
 ) -> Result<(), Fatal> {
     match out {
         None => {
-            let text = render(formats[0], report, rules);
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error.
-            let _ = stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush());
+            let _ =
+                render::write(formats[0], report, rules, &mut stdout).and_then(|_| stdout.flush());
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Fatal(format!("{}: cannot create: {e}", dir.display())))?;
             for f in formats {
                 let path = dir.join(format!("jitgap-report.{}", f.extension()));
-                std::fs::write(&path, render(*f, report, rules))
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
+                let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
+                render::write(*f, report, rules, &mut file)
+                    .and_then(|_| file.flush())
                     .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
                 eprintln!("jitgap: wrote {}", path.display());
             }

@@ -63,7 +63,7 @@ fn vault_lease_matches(g: &Grant, username: &str) -> bool {
 /// A Vault lease whose issue time is unknown (its lookup already failed): the Vault-style
 /// usernames of its role, for the caller to narrow to those no other lease accounts for.
 pub(crate) fn vault_role_only(g: &Grant, ident: &Identity) -> bool {
-    let unknown_issue = g.labels.get("issued_unix").is_none() && g.issued_at.is_none();
+    let unknown_issue = !g.labels.contains_key("issued_unix") && g.issued_at.is_none();
     let Some(role) = g
         .labels
         .get("vault_role")

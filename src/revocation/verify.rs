@@ -95,7 +95,7 @@ fn parse_line(line: &str) -> Result<ProbeInput, String> {
         (None, None) => {
             return Err("neither `secret` nor `secret_env` is set: give exactly one".into());
         }
-        (Some(secret), None) if secret.is_empty() => return Err("`secret` is empty".into()),
+        (Some(""), None) => return Err("`secret` is empty".into()),
         (Some(secret), None) => Secret::new(secret),
         (None, Some(var)) => match std::env::var(var) {
             Ok(value) if !value.is_empty() => Secret::new(value),

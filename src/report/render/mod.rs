@@ -24,6 +24,22 @@ impl Format {
 /// Width tables are laid out for: fixed, so files and snapshots do not depend on the terminal.
 pub const TABLE_WIDTH: u16 = 160;
 
+/// Write a report straight to `out`: the JSON report is streamed rather than built as one string.
+pub fn write(
+    format: Format,
+    report: &Report,
+    rules: &RuleSet,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
+            out.write_all(b"\n")
+        }
+        other => out.write_all(render(other, report, rules).as_bytes()),
+    }
+}
+
 pub fn render(format: Format, report: &Report, rules: &RuleSet) -> String {
     match format {
         Format::Table => table::render(report, TABLE_WIDTH),

@@ -105,7 +105,12 @@ fn classify_sdk_error(err: &SdkError<GetCallerIdentityError>, at: &str) -> Outco
             }
             // The SDK reads `ErrorResponse/Error/Code` (what STS sends); some endpoints
             // (moto among them) wrap it as `ErrorResponse/Errors/Error`. Read the body then.
-            let body = service.raw().body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+            let body = service
+                .raw()
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
             let code = xml_text(&body, "Code");
             let message = xml_text(&body, "Message").or(e.message());
             match code {
