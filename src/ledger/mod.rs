@@ -2,10 +2,13 @@
 //! and reconciled against live state.
 
 mod format;
+mod gaps;
 mod grant;
 pub mod import;
 mod matching;
 mod reconcile;
+mod stretched;
+mod zombie;
 
 pub use format::{LedgerError, parse_jsonl, read_ledger, to_jsonl};
 pub use grant::{Grant, LEDGER_VERSION};

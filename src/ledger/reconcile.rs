@@ -3,7 +3,10 @@
 //! untraceable and verified-revocation signals.
 
 use super::Grant;
+use super::gaps::{orphans, untraceable};
 use super::matching::{covers_path, names_identity, vault_role_only};
+use super::stretched::{stretched_chains, stretched_list};
+use super::zombie::ended;
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
@@ -28,9 +31,9 @@ pub struct LedgerSummary {
 }
 
 /// STS role sessions live at most this long after the trust that let them be assumed is gone.
-const MAX_STS_SESSION: i64 = 12;
+pub(super) const MAX_STS_SESSION: i64 = 12;
 
-fn grant_evidence(g: &Grant) -> Vec<Evidence> {
+pub(super) fn grant_evidence(g: &Grant) -> Vec<Evidence> {
     if g.evidence.is_empty() {
         vec![Evidence::new(
             g.source.clone(),
@@ -41,21 +44,21 @@ fn grant_evidence(g: &Grant) -> Vec<Evidence> {
     }
 }
 
-fn fmt(t: DateTime<Utc>) -> String {
+pub(super) fn fmt(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-struct Ctx<'a> {
-    inv: &'a mut Inventory,
-    policy: &'a Policy,
-    now: DateTime<Utc>,
-    summary: LedgerSummary,
-    signals: Vec<Signal>,
+pub(super) struct Ctx<'a> {
+    pub(super) inv: &'a mut Inventory,
+    pub(super) policy: &'a Policy,
+    pub(super) now: DateTime<Utc>,
+    pub(super) summary: LedgerSummary,
+    pub(super) signals: Vec<Signal>,
 }
 
 impl Ctx<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn signal(
+    pub(super) fn signal(
         &mut self,
         kind: &str,
         g_boundary: Boundary,
@@ -197,7 +200,7 @@ pub fn reconcile(
     summary
 }
 
-fn target_of(g: &Grant) -> String {
+pub(super) fn target_of(g: &Grant) -> String {
     if g.target.is_empty() {
         g.scope.clone()
     } else {
@@ -261,152 +264,6 @@ fn activate(
     }
 }
 
-/// An ended grant: is the access gone? Zombie when not, verified revocation when it is.
-fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
-    let end = g.ended_at().expect("ended grant has an end");
-    let how = if g.revoked_at.is_some() {
-        "revoked"
-    } else {
-        "expired"
-    };
-    let target = target_of(g);
-    let mut evidence = grant_evidence(g);
-    if idents.is_empty() {
-        // The identity is gone from live state: the grant's access is gone with it.
-        ctx.summary.reconciled += 1;
-        ctx.summary.revocations_verified += 1;
-        ctx.signal(
-            "ledger-revocation-verified",
-            g.boundary,
-            &g.scope,
-            &g.identity,
-            &g.entitlement,
-            &target,
-            format!(
-                "grant {} {how} {}; the identity {} no longer exists",
-                g.grant_id,
-                fmt(end),
-                g.identity
-            ),
-            Some(Revocation::Effective),
-            evidence,
-        );
-        return;
-    }
-    ctx.summary.reconciled += 1;
-    for &n in idents {
-        let ident = ctx.inv.identities[n].clone();
-        let live_paths: Vec<&AccessPath> = ctx
-            .inv
-            .access_paths
-            .iter()
-            .filter(|p| p.identity == ident.id && covers_path(g, p))
-            .collect();
-        let mut reasons = Vec::new();
-        let mut ev = Vec::new();
-        if let Some(key) = g.entitlement.strip_prefix("access-key:") {
-            if let Some(c) = ctx
-                .inv
-                .credentials
-                .iter()
-                .find(|c| c.identity == ident.id && c.id == key && c.status == "active")
-            {
-                reasons.push(format!("access key {key} is still active"));
-                ev.extend(c.evidence.clone());
-            }
-        } else if matches!(ident.boundary, Boundary::Postgres | Boundary::Mysql) {
-            reasons.push(format!("{} still exists", ident.name));
-            ev.extend(ident.evidence.clone());
-            for s in ctx.inv.sessions.iter().filter(|s| s.identity == ident.id) {
-                let before = s.started_at.is_none_or(|t| t < end);
-                reasons.push(format!(
-                    "session {} ({}) {}",
-                    s.id,
-                    s.state,
-                    if before {
-                        "opened before the revocation is still running"
-                    } else {
-                        "is running"
-                    }
-                ));
-                ev.extend(s.evidence.clone());
-            }
-        } else if !live_paths.is_empty() {
-            for p in &live_paths {
-                reasons.push(format!(
-                    "{} is still attached ({} {})",
-                    p.entitlement, p.privilege, p.enforcement
-                ));
-                ev.extend(p.evidence.clone());
-            }
-        } else if ident.boundary == Boundary::Aws
-            && g.entitlement.is_empty()
-            && ctx.now - end < Duration::hours(MAX_STS_SESSION)
-        {
-            // Access to assume the role ended, but sessions already issued live on unless denied.
-            let denied = ctx.inv.signals.iter().any(|s| {
-                s.identity == ident.id
-                    && s.kind == "aws-sessions-revoked"
-                    && session_cutoff(s).is_some_and(|t| t >= end)
-            });
-            if !denied {
-                reasons.push(format!("no aws:TokenIssueTime deny covers sessions issued before {}: they stay valid up to {MAX_STS_SESSION} h", fmt(end)));
-                ev.extend(ident.evidence.clone());
-            }
-        }
-        if reasons.is_empty() {
-            ctx.summary.revocations_verified += 1;
-            ctx.signal(
-                "ledger-revocation-verified",
-                g.boundary,
-                &ident.scope,
-                &ident.id,
-                &g.entitlement,
-                &target,
-                format!(
-                    "grant {} {how} {}; {} no longer holds {}",
-                    g.grant_id,
-                    fmt(end),
-                    ident.name,
-                    if g.entitlement.is_empty() {
-                        "it"
-                    } else {
-                        &g.entitlement
-                    }
-                ),
-                Some(Revocation::Effective),
-                evidence.clone(),
-            );
-        } else {
-            ctx.summary.zombies += 1;
-            evidence.extend(ev);
-            ctx.signal(
-                "ledger-zombie",
-                g.boundary,
-                &ident.scope,
-                &ident.id,
-                &g.entitlement,
-                &target,
-                format!(
-                    "grant {} {how} {} per the ledger, but {}",
-                    g.grant_id,
-                    fmt(end),
-                    reasons.join("; ")
-                ),
-                Some(Revocation::NotEffective),
-                evidence.clone(),
-            );
-        }
-    }
-}
-
-fn session_cutoff(s: &Signal) -> Option<DateTime<Utc>> {
-    // "sessions issued before <time> are denied by …"
-    s.message
-        .split_whitespace()
-        .find_map(crate::time::parse_timestamp)
-}
-
 /// When each live identity lost its access per the ledger: identity id → the latest end of an
 /// ended grant that names it. Scanners use it to catch sessions older than the revocation.
 pub fn revocations(
@@ -425,161 +282,6 @@ pub fn revocations(
         }
     }
     out
-}
-
-/// The five questions a reviewer asks of a grant.
-/// `scanned`: live state of the grant's scope was read, so jitgap checked the revocation itself.
-fn untraceable(ctx: &mut Ctx<'_>, g: &Grant, scanned: bool) {
-    let mut missing = Vec::new();
-    let empty = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
-    if empty(&g.requested_by) {
-        missing.push("who requested it (requested_by)");
-    }
-    if g.identity.trim().is_empty() {
-        missing.push("which workload uses it (identity)");
-    }
-    if empty(&g.task) {
-        missing.push("which task (task)");
-    }
-    if g.expires_at.is_none() {
-        missing.push("how long (expires_at)");
-    }
-    if !scanned
-        && g.expires_at.is_some_and(|e| e <= ctx.now)
-        && g.revoked_at.is_none()
-        && !g.labels.contains_key("revocation")
-    {
-        missing.push("revocation evidence (revoked_at; its scope was not scanned, so jitgap could not check)");
-    }
-    if missing.is_empty() {
-        return;
-    }
-    ctx.summary.untraceable += 1;
-    ctx.signal(
-        "ledger-untraceable",
-        g.boundary,
-        &g.scope,
-        if g.identity.is_empty() {
-            &g.grant_id
-        } else {
-            &g.identity
-        },
-        &g.entitlement,
-        &format!("grant:{}", g.grant_id),
-        format!(
-            "grant {} ({}) does not record {}",
-            g.grant_id,
-            g.source,
-            missing.join(", ")
-        ),
-        None,
-        grant_evidence(g),
-    );
-}
-
-/// Privileged, non-JIT paths in the broker's territory with no active grant.
-fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<String>) {
-    let territory: BTreeSet<(Boundary, String)> = grants
-        .iter()
-        .map(|g| (g.boundary, g.scope.clone()))
-        .collect();
-    let names: BTreeMap<String, String> = ctx
-        .inv
-        .identities
-        .iter()
-        .map(|i| (i.id.clone(), i.name.clone()))
-        .collect();
-    let mut found = Vec::new();
-    for p in ctx.inv.access_paths.iter() {
-        let in_territory = territory.contains(&(p.boundary, p.scope.clone()))
-            || territory
-                .iter()
-                .any(|(b, s)| *b == p.boundary && (s == "*" || s.is_empty() || s == "vault"));
-        if !in_territory
-            || !p.privilege.is_privileged()
-            || p.enforcement == Enforcement::Jit
-            || covered.contains(&p.id)
-        {
-            continue;
-        }
-        found.push(p.clone());
-    }
-    for p in found {
-        ctx.summary.orphans += 1;
-        let name = names
-            .get(&p.identity)
-            .cloned()
-            .unwrap_or_else(|| p.identity.clone());
-        ctx.signal(
-            "ledger-orphan",
-            p.boundary,
-            &p.scope,
-            &p.identity,
-            &p.entitlement,
-            &p.target,
-            format!(
-                "{name}: {} via {} is {} and no active ledger grant covers it",
-                p.privilege, p.entitlement, p.enforcement
-            ),
-            None,
-            p.evidence.clone(),
-        );
-    }
-}
-
-/// Chains of grants for one (boundary, scope, identity, entitlement) renewed within max_renewal_gap
-/// whose total span exceeds max_jit_window.
-fn stretched_list<'g>(grants: &'g [Grant], policy: &Policy) -> Vec<(Vec<&'g Grant>, Duration)> {
-    let mut by_key: BTreeMap<(Boundary, &str, &str, &str), Vec<&Grant>> = BTreeMap::new();
-    for g in grants
-        .iter()
-        .filter(|g| g.issued_at.is_some() && g.ended_at().is_some())
-    {
-        by_key
-            .entry((
-                g.boundary,
-                g.scope.as_str(),
-                g.identity.as_str(),
-                g.entitlement.as_str(),
-            ))
-            .or_default()
-            .push(g);
-    }
-    let mut out = Vec::new();
-    for (_, mut list) in by_key {
-        list.sort_by_key(|g| (g.issued_at, g.grant_id.clone()));
-        let mut chain: Vec<&Grant> = Vec::new();
-        let mut flush = |chain: &mut Vec<&'g Grant>| {
-            if chain.len() >= 2 {
-                let start = chain[0].issued_at.unwrap();
-                let end = chain.iter().filter_map(|g| g.ended_at()).max().unwrap();
-                if end - start > policy.max_jit_window {
-                    out.push((chain.clone(), end - start));
-                }
-            }
-            chain.clear();
-        };
-        for g in list {
-            let joins = chain
-                .iter()
-                .filter_map(|c| c.ended_at())
-                .max()
-                .is_some_and(|end| g.issued_at.unwrap() - end <= policy.max_renewal_gap);
-            if !joins {
-                flush(&mut chain);
-            }
-            chain.push(g);
-        }
-        flush(&mut chain);
-    }
-    out
-}
-
-fn stretched_chains(grants: &[Grant], policy: &Policy) -> BTreeMap<String, Duration> {
-    stretched_list(grants, policy)
-        .into_iter()
-        .flat_map(|(chain, span)| chain.into_iter().map(move |g| (g.grant_id.clone(), span)))
-        .collect()
 }
 
 #[cfg(test)]
