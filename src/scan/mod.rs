@@ -5,6 +5,7 @@ pub mod aws;
 pub mod mysql;
 pub mod postgres;
 pub(crate) mod snapshot;
+mod sql_guard;
 
 pub use snapshot::{Snapshot, SnapshotError, load_snapshot};
 

@@ -39,7 +39,7 @@ pub const CATALOG: &str = "catalog.json";
 
 /// The only statements the live collector sends: the first keyword of each must be one of
 /// these (and a statement holds no `;`). Anything else is refused before it leaves the process.
-pub const ALLOWED_STATEMENT_PREFIXES: &[&str] = &["SELECT", "SHOW"];
+pub use crate::scan::sql_guard::ALLOWED_STATEMENT_PREFIXES;
 
 #[derive(Debug, Clone, Default)]
 pub struct PostgresRaw {
@@ -54,23 +54,7 @@ pub struct PostgresRaw {
 /// `Ok` when `sql` is a single statement whose first keyword is in
 /// [`ALLOWED_STATEMENT_PREFIXES`]; the error names the refused keyword.
 pub fn check_statement(sql: &str) -> Result<(), String> {
-    let trimmed = sql.trim_start();
-    let keyword = trimmed
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if !ALLOWED_STATEMENT_PREFIXES.contains(&keyword.as_str()) {
-        return Err(format!(
-            "refused to send a `{}` statement: the PostgreSQL collector sends only {}",
-            if keyword.is_empty() { "?" } else { &keyword },
-            ALLOWED_STATEMENT_PREFIXES.join("/")
-        ));
-    }
-    if trimmed.contains(';') {
-        return Err("refused to send a statement holding `;` (one statement at a time)".into());
-    }
-    Ok(())
+    crate::scan::sql_guard::check_statement(sql, "PostgreSQL")
 }
 
 #[cfg(test)]
