@@ -6,14 +6,15 @@ mod support;
 
 use std::sync::Once;
 
-use aws_sdk_iam::config::retry::RetryConfig;
-use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
 use jitgap::model::Revocation;
 use jitgap::revocation::{
     ProbeInput, ProbeKind, ProbeOptions, ProbeResult, Secret, exit_code, read_inputs, render,
     verify,
 };
 use support::moto::Moto;
+// moto authenticates every request after the first SEED_CALLS (see probe_keys.rs);
+// GetCallerIdentity needs no policy (moto/iam/access_control.py always allows it).
+use support::probe_keys::{SEED_CALLS, seed};
 
 const SECRET_ENV: &str = "JITGAP_TEST_PROBE_SECRET";
 const SECRET_FROM_ENV: &str = "env-secret-Vb7Qx2Lm9Rt4Zp0Kc3";
@@ -28,56 +29,6 @@ fn env() {
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().unwrap()
-}
-
-struct Key {
-    id: String,
-    secret: String,
-}
-
-/// moto checks no credentials for its first `SEED_CALLS` requests, then authenticates every
-/// request (moto/core/authorization.py, `INITIAL_NO_AUTH_ACTION_COUNT`); GetCallerIdentity
-/// needs no policy (moto/iam/access_control.py allows it always). Seeding makes exactly these
-/// calls, each attempted once: CreateUser, CreateAccessKey ×2, DeleteAccessKey.
-const SEED_CALLS: &str = "4";
-
-async fn seed(endpoint: &str) -> (Key, Key) {
-    let conf = aws_sdk_iam::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("seeding", "seeding", None, None, "test"))
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .build();
-    let iam = aws_sdk_iam::Client::from_conf(conf);
-    iam.create_user()
-        .user_name("probe-svc")
-        .send()
-        .await
-        .expect("CreateUser");
-    let mut keys = Vec::new();
-    for _ in 0..2 {
-        let k = iam
-            .create_access_key()
-            .user_name("probe-svc")
-            .send()
-            .await
-            .expect("CreateAccessKey")
-            .access_key
-            .expect("an access key");
-        keys.push(Key {
-            id: k.access_key_id,
-            secret: k.secret_access_key,
-        });
-    }
-    let deleted = keys.pop().unwrap();
-    iam.delete_access_key()
-        .user_name("probe-svc")
-        .access_key_id(&deleted.id)
-        .send()
-        .await
-        .expect("DeleteAccessKey");
-    (keys.pop().unwrap(), deleted)
 }
 
 fn aws(id: &str, secret: &str) -> ProbeInput {

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Access keys in a moto server that enforces authentication, for the credential probes:
 //! one live, one deleted. moto checks no credentials for its first `SEED_CALLS` requests, then
 //! authenticates every request (moto/core/authorization.py, `INITIAL_NO_AUTH_ACTION_COUNT`).

@@ -280,7 +280,6 @@ impl Vault {
         if !role.is_empty() {
             g.labels.insert("vault_role".into(), role);
         }
-        let evidence = Evidence::new(format!("vault:{call}"), "/data");
         if !answer.status.is_success() {
             if errors(&answer.body).iter().any(|e| e == "invalid lease") {
                 g.revoked_at = Some(now);
@@ -331,7 +330,8 @@ impl Vault {
         if expired {
             excerpt.push_str(": Vault still holds the lease past its expire_time (revocation pending or failing)");
         }
-        g.evidence.push(evidence.with_excerpt(excerpt));
+        g.evidence
+            .push(Evidence::new(format!("vault:{call}"), "/data").with_excerpt(excerpt));
         Ok(g)
     }
 

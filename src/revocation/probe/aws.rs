@@ -16,10 +16,10 @@ use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{
     BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
 };
-use aws_sdk_sts::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 
-use super::{Outcome, PROBE_TIMEOUT, ProbeOptions};
+use super::{Outcome, PROBE_TIMEOUT, ProbeOptions, error_chain};
 
 const REGION: &str = "us-east-1";
 const ACTION: &str = "GetCallerIdentity";
@@ -126,13 +126,12 @@ fn classify_sdk_error(err: &SdkError<GetCallerIdentityError>, at: &str) -> Outco
             "no answer from STS at {at} within {} s",
             PROBE_TIMEOUT.as_secs()
         )),
-        SdkError::DispatchFailure(_) => Outcome::inconclusive(format!(
-            "could not reach STS at {at}: {}",
-            DisplayErrorContext(err)
-        )),
+        SdkError::DispatchFailure(_) => {
+            Outcome::inconclusive(format!("could not reach STS at {at}: {}", error_chain(err)))
+        }
         _ => Outcome::inconclusive(format!(
             "no usable answer from STS at {at}: {}",
-            DisplayErrorContext(err)
+            error_chain(err)
         )),
     }
 }

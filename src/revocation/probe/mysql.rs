@@ -91,7 +91,14 @@ fn sandboxed(target: &str) -> Outcome {
 fn classify_error(e: &mysql_async::Error, target: &str) -> Outcome {
     match e {
         mysql_async::Error::Server(s) => classify(s.code, &s.message, target),
-        other => Outcome::inconclusive(format!("could not get an answer from {target}: {other}")),
+        // mysql_async repeats each cause in its own text: the innermost one says it all.
+        other => {
+            let mut cause: &dyn std::error::Error = other;
+            while let Some(inner) = cause.source() {
+                cause = inner;
+            }
+            Outcome::inconclusive(format!("could not get an answer from {target}: {cause}"))
+        }
     }
 }
 

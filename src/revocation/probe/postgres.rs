@@ -16,7 +16,7 @@ use tokio::time::timeout;
 use tokio_postgres::config::Host;
 use tokio_postgres::{Config, NoTls};
 
-use super::{Outcome, PROBE_TIMEOUT};
+use super::{Outcome, PROBE_TIMEOUT, error_chain};
 
 pub(super) fn check_id(id: &str) -> Result<(), String> {
     let config = id.parse::<Config>().map_err(|e| {
@@ -110,7 +110,10 @@ pub(super) async fn probe(url: &str, secret: &str) -> Outcome {
 fn classify_error(e: &tokio_postgres::Error, target: &str) -> Outcome {
     match e.as_db_error() {
         Some(db) => classify(db.code().code(), db.message(), target),
-        None => Outcome::inconclusive(format!("could not get an answer from {target}: {e}")),
+        None => Outcome::inconclusive(format!(
+            "could not get an answer from {target}: {}",
+            error_chain(e)
+        )),
     }
 }
 
