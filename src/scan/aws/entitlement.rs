@@ -1,18 +1,21 @@
 //! One entitlement (an inline or managed policy on an identity) → its privilege and enforcement.
 
-use super::document::{Effect, PolicyDoc, TimeCondition, parse_document};
-use super::privilege::{statement_tier, wildcard_match};
+use super::document::{Effect, PolicyDoc, TimeCondition};
+use super::privilege::{TierCache, statement_tier, wildcard_match};
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::{Decision, Enforcement, Evidence, Privilege, Window};
 use crate::policy::Policy;
-use crate::rules::AwsCatalogue;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use std::borrow::Cow;
+
+/// A document parsed once: owned by one entitlement (inline), or shared by every attachment
+/// (managed policies, group policies).
+pub(crate) type Parsed<'a> = Cow<'a, Result<PolicyDoc, String>>;
 
 /// Where an entitlement's document is, or why it is not there.
 pub(crate) enum Source<'a> {
     Document {
-        value: &'a Value,
+        doc: Parsed<'a>,
         evidence: Evidence,
         created: Option<DateTime<Utc>>,
     },
@@ -56,19 +59,18 @@ pub(crate) struct Live {
 }
 
 /// Unconditional Deny action patterns of a document (they remove what Allows grant).
-pub(crate) fn unconditional_denies(doc: &PolicyDoc) -> Vec<String> {
+pub(crate) fn unconditional_denies(doc: &PolicyDoc) -> impl Iterator<Item = &str> {
     doc.statements
         .iter()
         .filter(|s| s.effect == Effect::Deny && s.conditions.is_empty() && s.not_actions.is_none())
         .filter(|s| s.resources.iter().any(|r| r == "*") && !s.not_resource)
-        .flat_map(|s| s.actions.iter().cloned())
-        .collect()
+        .flat_map(|s| s.actions.iter().map(String::as_str))
 }
 
 pub(crate) fn evaluate(
     ent: &Entitlement<'_>,
-    denies: &[String],
-    cat: &AwsCatalogue,
+    denies: &[&str],
+    tiers: &mut TierCache<'_>,
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Evaluated {
@@ -110,23 +112,26 @@ pub(crate) fn evaluate(
             token_issue_denies: vec![],
         },
         Source::Document {
-            value,
+            doc,
             evidence,
             created,
-        } => match parse_document(value) {
+        } => match &**doc {
             Err(e) => Evaluated {
                 live: Some(Live {
                     privilege: Privilege::Unknown,
                     privilege_basis: Decision::new("aws.privilege.unreadable-document", e.clone()),
                     enforcement: Enforcement::Unknown,
-                    enforcement_basis: Decision::new("aws.enforcement.unreadable-document", e),
+                    enforcement_basis: Decision::new(
+                        "aws.enforcement.unreadable-document",
+                        e.clone(),
+                    ),
                     window: None,
                 }),
                 expired: vec![],
                 evidence: evidence.clone(),
                 token_issue_denies: vec![],
             },
-            Ok(doc) => evaluate_document(&doc, evidence, *created, denies, cat, policy, now),
+            Ok(doc) => evaluate_document(doc, evidence, *created, denies, tiers, policy, now),
         },
     }
 }
@@ -144,15 +149,15 @@ fn evaluate_document(
     doc: &PolicyDoc,
     evidence: &Evidence,
     created: Option<DateTime<Utc>>,
-    denies: &[String],
-    cat: &AwsCatalogue,
+    denies: &[&str],
+    tiers: &mut TierCache<'_>,
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Evaluated {
     let mut parts = Vec::new();
     let mut expired = Vec::new();
     for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-        let (privilege, privilege_reason) = statement_tier(s, denies, cat);
+        let (privilege, privilege_reason) = statement_tier(s, denies, tiers);
         let (enforcement, enforcement_basis, window) = match s.time_condition() {
             TimeCondition::None => (
                 Enforcement::Standing,

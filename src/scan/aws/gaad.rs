@@ -1,8 +1,9 @@
 //! Typed view of `get-account-authorization-details`: only the fields jitgap reads,
-//! unknown fields ignored, missing/null lists empty. Parsed straight from the text.
+//! unknown fields ignored, missing/null lists empty. Parsed straight from the text; policy
+//! documents stay raw JSON borrowed from it until they are evaluated.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -14,26 +15,26 @@ where
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct Gaad {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub user_detail_list: Vec<UserDetail>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub group_detail_list: Vec<GroupDetail>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub role_detail_list: Vec<RoleDetail>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub policies: Vec<ManagedPolicy>,
+pub(crate) struct Gaad<'a> {
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub user_detail_list: Vec<UserDetail<'a>>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub group_detail_list: Vec<GroupDetail<'a>>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub role_detail_list: Vec<RoleDetail<'a>>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub policies: Vec<ManagedPolicy<'a>>,
     #[serde(default)]
     pub is_truncated: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct InlinePolicy {
+pub(crate) struct InlinePolicy<'a> {
     #[serde(default)]
     pub policy_name: String,
-    #[serde(default)]
-    pub policy_document: Value,
+    #[serde(borrow, default)]
+    pub policy_document: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,7 +55,7 @@ pub(crate) struct Tag {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct UserDetail {
+pub(crate) struct UserDetail<'a> {
     #[serde(default)]
     pub path: String,
     pub user_name: String,
@@ -62,8 +63,8 @@ pub(crate) struct UserDetail {
     pub arn: String,
     #[serde(default)]
     pub create_date: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub user_policy_list: Vec<InlinePolicy>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub user_policy_list: Vec<InlinePolicy<'a>>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub group_list: Vec<String>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -74,10 +75,10 @@ pub(crate) struct UserDetail {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct GroupDetail {
+pub(crate) struct GroupDetail<'a> {
     pub group_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub group_policy_list: Vec<InlinePolicy>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub group_policy_list: Vec<InlinePolicy<'a>>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub attached_managed_policies: Vec<AttachedPolicy>,
 }
@@ -91,7 +92,7 @@ pub(crate) struct RoleLastUsed {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct RoleDetail {
+pub(crate) struct RoleDetail<'a> {
     #[serde(default)]
     pub path: String,
     pub role_name: String,
@@ -99,10 +100,10 @@ pub(crate) struct RoleDetail {
     pub arn: String,
     #[serde(default)]
     pub create_date: Option<String>,
-    #[serde(default)]
-    pub assume_role_policy_document: Value,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub role_policy_list: Vec<InlinePolicy>,
+    #[serde(borrow, default)]
+    pub assume_role_policy_document: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub role_policy_list: Vec<InlinePolicy<'a>>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub attached_managed_policies: Vec<AttachedPolicy>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -113,9 +114,9 @@ pub(crate) struct RoleDetail {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct PolicyVersion {
-    #[serde(default)]
-    pub document: Value,
+pub(crate) struct PolicyVersion<'a> {
+    #[serde(borrow, default)]
+    pub document: Option<&'a RawValue>,
     #[serde(default)]
     pub version_id: String,
     #[serde(default)]
@@ -126,19 +127,19 @@ pub(crate) struct PolicyVersion {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct ManagedPolicy {
+pub(crate) struct ManagedPolicy<'a> {
     pub arn: String,
     #[serde(default)]
     pub default_version_id: String,
     #[serde(default)]
     pub update_date: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub policy_version_list: Vec<PolicyVersion>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub policy_version_list: Vec<PolicyVersion<'a>>,
 }
 
-impl ManagedPolicy {
+impl<'a> ManagedPolicy<'a> {
     /// The version in force: the one marked default (or named by `DefaultVersionId`).
-    pub fn default_version(&self) -> Option<(usize, &PolicyVersion)> {
+    pub fn default_version(&self) -> Option<(usize, &PolicyVersion<'a>)> {
         self.policy_version_list
             .iter()
             .enumerate()

@@ -3,17 +3,26 @@
 use super::document::{Effect, Statement};
 use crate::model::Privilege;
 use crate::rules::AwsCatalogue;
+use std::collections::HashMap;
 
-/// Case-insensitive IAM wildcard match (`*` any run, `?` one character).
+/// Case-insensitive IAM wildcard match (`*` any run, `?` one character). ASCII case only is
+/// folded. Allocation-free: byte-wise when both sides are ASCII, by characters otherwise.
 pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
-    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    if pattern.is_ascii() && text.is_ascii() {
+        match_bytes(pattern.as_bytes(), text.as_bytes())
+    } else {
+        match_chars(pattern, text)
+    }
+}
+
+/// Greedy matching with one backtrack point (the last `*`), over ASCII bytes.
+fn match_bytes(p: &[u8], t: &[u8]) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -25,7 +34,35 @@ pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// The same algorithm over characters (byte offsets that always sit on character boundaries),
+/// so that `?` stands for one character of a non-ASCII text.
+fn match_chars(p: &str, t: &str) -> bool {
+    let at = |s: &str, i: usize| s[i..].chars().next();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while let Some(tc) = at(t, ti) {
+        let pc = at(p, pi);
+        if let Some(pc) = pc.filter(|&c| c == '?' || c.eq_ignore_ascii_case(&tc)) {
+            pi += pc.len_utf8();
+            ti += tc.len_utf8();
+        } else if pc == Some('*') {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += at(t, mark).map_or(1, char::len_utf8);
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while p[pi..].starts_with('*') {
         pi += 1;
     }
     pi == p.len()
@@ -65,10 +102,10 @@ pub(crate) fn action_tier(
     }
     let verb = action.split_once(':').map(|(_, v)| v).unwrap_or(action);
     let literal = verb.split(['*', '?']).next().unwrap_or("");
-    let reads = cat
-        .read_verbs
-        .iter()
-        .any(|rv| literal.len() >= rv.len() && literal[..rv.len()].eq_ignore_ascii_case(rv));
+    let reads = cat.read_verbs.iter().any(|rv| {
+        literal.len() >= rv.len()
+            && literal.as_bytes()[..rv.len()].eq_ignore_ascii_case(rv.as_bytes())
+    });
     if reads {
         (Privilege::Read, format!("`{action}` only reads"))
     } else {
@@ -76,11 +113,39 @@ pub(crate) fn action_tier(
     }
 }
 
+/// [`action_tier`] memoized by `(action, any_resource)`: an estate repeats a few hundred distinct
+/// actions over and over. One cache per worker thread; results do not depend on it.
+pub(crate) struct TierCache<'c> {
+    cat: &'c AwsCatalogue,
+    /// Indexed by `any_resource`.
+    tiers: [HashMap<String, (Privilege, String)>; 2],
+}
+
+impl<'c> TierCache<'c> {
+    pub fn new(cat: &'c AwsCatalogue) -> Self {
+        TierCache {
+            cat,
+            tiers: [HashMap::new(), HashMap::new()],
+        }
+    }
+
+    pub fn tier(&mut self, action: &str, any_resource: bool) -> &(Privilege, String) {
+        let map = &mut self.tiers[usize::from(any_resource)];
+        if !map.contains_key(action) {
+            map.insert(
+                action.to_string(),
+                action_tier(action, any_resource, self.cat),
+            );
+        }
+        &map[action]
+    }
+}
+
 /// The strongest tier an Allow statement grants, minus unconditional denies.
 pub(crate) fn statement_tier(
     s: &Statement,
-    denies: &[String],
-    cat: &AwsCatalogue,
+    denies: &[&str],
+    tiers: &mut TierCache<'_>,
 ) -> (Privilege, String) {
     debug_assert_eq!(s.effect, Effect::Allow);
     let any_resource = s.not_resource || s.resources.iter().any(|r| r == "*");
@@ -89,7 +154,7 @@ pub(crate) fn statement_tier(
         let keeps_iam = !not
             .iter()
             .any(|n| covers(n, "iam:PassRole") && covers(n, "iam:PutRolePolicy"));
-        return if keeps_iam && !denies.iter().any(|d| d == "*") {
+        return if keeps_iam && !denies.contains(&"*") {
             (
                 Privilege::Admin,
                 format!("`NotAction` allows every action except {}", not.join(", ")),
@@ -104,28 +169,59 @@ pub(crate) fn statement_tier(
             )
         };
     }
-    let mut best = (Privilege::Read, "no action".to_string());
+    // The first action of the highest tier.
+    let mut best: Option<(Privilege, String)> = None;
     for a in &s.actions {
         if denies.iter().any(|d| wildcard_match(d, a)) {
             continue;
         }
-        let t = action_tier(a, any_resource, cat);
-        if t.0.rank() > best.0.rank() || best.1 == "no action" {
-            best = t;
+        let t = tiers.tier(a, any_resource);
+        if best.as_ref().is_none_or(|b| t.0.rank() > b.0.rank()) {
+            best = Some(t.clone());
         }
     }
-    if best.1 == "no action" {
-        best.1 = "every allowed action is denied by an unconditional Deny".into();
-    }
-    best
+    best.unwrap_or_else(|| {
+        (
+            Privilege::Read,
+            "every allowed action is denied by an unconditional Deny".into(),
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn cat() -> AwsCatalogue {
         crate::rules::RuleSet::embedded().unwrap().aws
+    }
+
+    /// The original matcher: lowercase both, then match over `char`s.
+    fn reference_match(pattern: &str, text: &str) -> bool {
+        let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+        let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+        let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+        while ti < t.len() {
+            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+                pi += 1;
+                ti += 1;
+            } else if pi < p.len() && p[pi] == '*' {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+            } else if let Some(s) = star {
+                pi = s + 1;
+                mark += 1;
+                ti = mark;
+            } else {
+                return false;
+            }
+        }
+        while pi < p.len() && p[pi] == '*' {
+            pi += 1;
+        }
+        pi == p.len()
     }
 
     #[test]
@@ -138,6 +234,39 @@ mod tests {
             "ec2:Describe?nstances",
             "ec2:DescribeInstances"
         ));
+        assert!(wildcard_match("*", ""));
+        assert!(!wildcard_match("?", ""));
+        assert!(wildcard_match("", ""));
+        assert!(!wildcard_match("", "a"));
+    }
+
+    #[test]
+    fn wildcards_over_non_ascii_text() {
+        // `?` is one character, not one byte; only ASCII letters fold.
+        assert!(wildcard_match("s3:?bject", "s3:Öbject"));
+        assert!(!wildcard_match("s3:??bject", "s3:Öbject"));
+        assert!(wildcard_match("*é*", "xÉé"));
+        assert!(!wildcard_match("é", "É"));
+        assert!(wildcard_match("ÄB?", "Äbç"));
+        assert!(wildcard_match("*:Ä*", "s3:ÄÄ"));
+    }
+
+    proptest! {
+        #[test]
+        fn matches_like_the_reference(
+            p in "[aAbB*?:é]{0,8}",
+            t in "[aAbB*?:éÉ]{0,10}",
+        ) {
+            prop_assert_eq!(wildcard_match(&p, &t), reference_match(&p, &t));
+        }
+
+        #[test]
+        fn matches_ascii_like_the_reference(
+            p in "[a-cA-C*?:]{0,8}",
+            t in "[a-cA-C*?:]{0,10}",
+        ) {
+            prop_assert_eq!(wildcard_match(&p, &t), reference_match(&p, &t));
+        }
     }
 
     #[test]
@@ -157,5 +286,23 @@ mod tests {
         );
         assert_eq!(action_tier("iam:GetRole", true, &c).0, Privilege::Read);
         assert_eq!(action_tier("iam:Get*", true, &c).0, Privilege::Read);
+    }
+
+    #[test]
+    fn cached_tiers_are_the_computed_ones() {
+        let c = cat();
+        let mut cache = TierCache::new(&c);
+        for a in [
+            "iam:PassRole",
+            "s3:Get*",
+            "*",
+            "iam:PassRole",
+            "Ec2:describe*",
+        ] {
+            for any in [false, true] {
+                assert_eq!(cache.tier(a, any), &action_tier(a, any, &c));
+                assert_eq!(cache.tier(a, any), &action_tier(a, any, &c));
+            }
+        }
     }
 }

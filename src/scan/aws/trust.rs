@@ -158,7 +158,8 @@ pub(crate) fn analyze(doc: &PolicyDoc, own_account: &str) -> Vec<Trust> {
             Some(Value::String(p)) if p == "*" => push(Truster::Anyone { restricted }),
             Some(Value::Object(map)) => {
                 for (kind, v) in map {
-                    let values = super::document::string_list(v, "Principal").unwrap_or_default();
+                    let values =
+                        super::document::string_list(v.clone(), "Principal").unwrap_or_default();
                     for p in values {
                         match kind.as_str() {
                             "AWS" if p == "*" => push(Truster::Anyone { restricted }),
@@ -204,7 +205,7 @@ pub(crate) fn analyze(doc: &PolicyDoc, own_account: &str) -> Vec<Trust> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::aws::document::parse_document;
+    use crate::scan::aws::document_parse::parse_document;
     use serde_json::json;
 
     fn trust(doc: Value) -> Vec<Truster> {
