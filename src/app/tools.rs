@@ -1,6 +1,6 @@
 //! `verify`, `ledger import`, and `scan --probe`.
 
-use super::{EXIT_USAGE, Fatal, runtime};
+use super::{EXIT_OK, Fatal, runtime};
 use crate::cli::{LedgerImportArgs, VerifyArgs};
 use crate::ledger::ImportKind;
 use crate::report::Probe;
@@ -74,6 +74,5 @@ pub(super) fn ledger_import(a: LedgerImportArgs) -> Result<i32, Fatal> {
             eprintln!("jitgap: wrote {} grant(s) to {}", grants.len(), p.display());
         }
     }
-    let _ = EXIT_USAGE;
-    Ok(0)
+    Ok(EXIT_OK)
 }
