@@ -1,5 +1,6 @@
 //! Command-line flags (clap). One vocabulary across commands (design.md §8b).
 
+use crate::scan::Registry;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -88,9 +89,9 @@ pub struct VerifyArgs {
     /// table or json
     #[arg(long, default_value = "table")]
     pub format: String,
-    /// AWS endpoint override for the STS probe (AWS_ENDPOINT_URL works too).
-    #[arg(long, value_name = "URL")]
-    pub aws_endpoint_url: Option<String>,
+    /// The boundary flags (endpoint overrides reach the probes).
+    #[arg(skip)]
+    pub boundaries: BoundaryFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,31 +103,18 @@ pub enum BaselineCommand {
     Update(BaselineUpdateArgs),
 }
 
-/// Where to read identities from.
+/// Where to read identities from. Each boundary's own flags are added by its scanner
+/// (see [`command`]) and land in [`SourceArgs::boundaries`].
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Sources")]
 pub struct SourceArgs {
     /// Scan the built-in demo estate (no credentials needed).
     #[arg(long)]
     pub demo: bool,
-    /// A snapshot directory or an `aws iam get-account-authorization-details` JSON file (repeatable).
+    /// A snapshot directory (as `jitgap collect` writes it) or a lone file a scanner reads on
+    /// its own, such as an `aws iam get-account-authorization-details` JSON (repeatable).
     #[arg(long, value_name = "PATH")]
     pub from: Vec<PathBuf>,
-    /// Scan the AWS account of the default credential chain (AWS_PROFILE, AWS_* variables, SSO, IMDS…).
-    #[arg(long)]
-    pub aws: bool,
-    /// AWS endpoint override (implies --aws); AWS_ENDPOINT_URL works too.
-    #[arg(long, value_name = "URL")]
-    pub aws_endpoint_url: Option<String>,
-    /// AWS named profile (implies --aws).
-    #[arg(long, value_name = "NAME")]
-    pub aws_profile: Option<String>,
-    /// A PostgreSQL cluster to scan (repeatable): postgres://user@host:port/db. The password comes
-    /// from `${VAR}` in the URL, PGPASSWORD or ~/.pgpass, never from the command line.
-    #[arg(long, value_name = "URL")]
-    pub postgres_url: Vec<String>,
-    /// A MySQL or MariaDB server to scan (repeatable): mysql://user@host:port. Password from MYSQL_PWD.
-    #[arg(long, value_name = "URL")]
-    pub mysql_url: Vec<String>,
     /// A JIT ledger to reconcile (repeatable): [KIND:]PATH with KIND jsonl (default), cloudtrail,
     /// vault-audit, teleport; or vault:SCOPE for the live Vault API (VAULT_ADDR, VAULT_TOKEN),
     /// SCOPE being the database cluster (host:port) its leases log into. PATH `-` reads stdin.
@@ -144,6 +132,64 @@ pub struct SourceArgs {
     /// Progress on stderr: auto shows it on a terminal only.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
+    /// The boundary flags as parsed; each scanner reads its own.
+    #[arg(skip)]
+    pub boundaries: BoundaryFlags,
+}
+
+/// The parsed flags of the command, for the scanners to read their own from.
+#[derive(Debug, Clone, Default)]
+pub struct BoundaryFlags(pub Option<clap::ArgMatches>);
+
+impl BoundaryFlags {
+    /// The matches (empty when the command was built without scanner flags).
+    pub fn matches(&self) -> clap::ArgMatches {
+        self.0.clone().unwrap_or_default()
+    }
+}
+
+/// The commands that read sources take every scanner's flags, under a heading per boundary.
+fn with_boundaries(cmd: clap::Command, registry: &Registry) -> clap::Command {
+    registry
+        .scanners()
+        .iter()
+        .fold(cmd, |c, s| s.flags(c.next_help_heading(s.title())))
+}
+
+/// The whole command line: the derived commands plus every scanner's flags.
+pub fn command(registry: &Registry) -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    for name in ["scan", "collect", "verify"] {
+        cmd = cmd.mut_subcommand(name, |c| with_boundaries(c, registry));
+    }
+    cmd.mut_subcommand("baseline", |b| {
+        b.mut_subcommand("update", |c| with_boundaries(c, registry))
+    })
+}
+
+/// Parses `args` (the program name first) with every scanner's flags.
+pub fn parse_from<I, T>(registry: &Registry, args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    let matches = command(registry).try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    let mut leaf = &matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    let flags = BoundaryFlags(Some(leaf.clone()));
+    match &mut cli.command {
+        Command::Scan(a) => a.source.boundaries = flags,
+        Command::Collect(a) => a.source.boundaries = flags,
+        Command::Baseline(BaselineCommand::Update(a)) => a.source.boundaries = flags,
+        Command::Verify(a) => a.boundaries = flags,
+        _ => {}
+    }
+    Ok(cli)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -159,25 +205,35 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output formats, comma-separated: table, json, sarif, markdown [default: table].
-    #[arg(long, value_name = "FMT[,FMT]", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "FMT[,FMT]",
+        value_delimiter = ',',
+        help_heading = "Report and gate"
+    )]
     pub format: Vec<String>,
     /// Write jitgap-report.<ext> files into DIR instead of printing.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Report and gate")]
     pub out: Option<PathBuf>,
     /// Baseline of accepted findings; findings not in it are `new`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Report and gate")]
     pub baseline: Option<PathBuf>,
     /// Fail (exit 1) on: new-standing, not-effective, new, any (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Report and gate"
+    )]
     pub fail_on: Vec<String>,
     /// Waivers file (owner, reason, ticket, expires per waiver).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Report and gate")]
     pub waivers: Option<PathBuf>,
     /// Exit 0/1 even when a scope could not be read fully (it is still marked in the report).
-    #[arg(long)]
+    #[arg(long, help_heading = "Report and gate")]
     pub allow_incomplete: bool,
     /// Actively test the credentials listed in FILE (see `jitgap verify`); off unless given.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Report and gate")]
     pub probe: Option<PathBuf>,
 }
 
@@ -186,7 +242,7 @@ pub struct CollectArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// The snapshot directory to write.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: PathBuf,
 }
 
@@ -195,10 +251,10 @@ pub struct BaselineUpdateArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// The baseline file to write.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Baseline")]
     pub baseline: PathBuf,
     /// Write the baseline even when a scope could not be read fully.
-    #[arg(long)]
+    #[arg(long, help_heading = "Baseline")]
     pub allow_incomplete: bool,
 }
 

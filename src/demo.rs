@@ -1,7 +1,7 @@
 //! The built-in demo estate: a snapshot embedded in the binary that shows every verdict.
 //! Its files live in `demo/` so reports can point at them.
 
-use crate::scan::Snapshot;
+use crate::scan::{Registry, Snapshot};
 use std::path::PathBuf;
 
 const FILES: &[(&str, &str)] = &[
@@ -32,12 +32,13 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn snapshot() -> Snapshot {
+pub fn snapshot(registry: &Registry) -> Snapshot {
     let entries = FILES
         .iter()
         .map(|(p, t)| (p.to_string(), PathBuf::from(p), t.to_string()))
         .collect();
-    crate::scan::snapshot::assemble(entries, false).expect("the embedded demo estate is valid")
+    crate::scan::snapshot::assemble(entries, false, registry)
+        .expect("the embedded demo estate is valid")
 }
 
 /// The demo ledger: grants a broker recorded for the demo account (text, name).

@@ -181,13 +181,13 @@ mod tests {
 
     #[test]
     fn refuses_a_finding_without_evidence() {
-        let rules = crate::rules::RuleSet::embedded().unwrap();
+        let rules = crate::scan::registry::embedded_rules().unwrap();
         let check = rules.check("GEN001").unwrap();
-        let err = Finding::builder(check, vec![], Boundary::Aws, "1", "arn:x")
+        let err = Finding::builder(check, vec![], Boundary::new("aws"), "1", "arn:x")
             .build()
             .unwrap_err();
         assert_eq!(err, FindingError::NoEvidence("GEN001".into()));
-        let ok = Finding::builder(check, vec![], Boundary::Aws, "1", "arn:x")
+        let ok = Finding::builder(check, vec![], Boundary::new("aws"), "1", "arn:x")
             .evidence([Evidence::new("f.json", "/a")])
             .build()
             .unwrap();

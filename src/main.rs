@@ -1,6 +1,4 @@
-use clap::Parser;
-
 fn main() {
-    let cli = jitgap::cli::Cli::parse();
-    std::process::exit(jitgap::app::run(cli));
+    let registry = jitgap::scan::Registry::builtin();
+    std::process::exit(jitgap::app::main_with(&registry, std::env::args_os()));
 }

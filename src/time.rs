@@ -32,6 +32,11 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Parse `30s`, `15m`, `8h`, `90d`, `2w` (and combinations such as `1d12h`).
+/// `2026-08-31T16:00:00Z`: RFC 3339 in UTC, whole seconds.
+pub fn fmt_utc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {

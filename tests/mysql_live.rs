@@ -8,7 +8,6 @@ mod support;
 use chrono::Utc;
 use jitgap::finding::Finding;
 use jitgap::model::{Enforcement, Inventory, Privilege, Revocation, ScopeState, Severity};
-use jitgap::rules::RuleSet;
 use jitgap::scan::mysql::{
     ALLOWED_STATEMENT_PREFIXES, MyContext, MysqlLiveOptions, MysqlRaw, collect, normalize,
 };
@@ -34,14 +33,14 @@ async fn seed(m: &Maria, statements: &[String]) {
 
 async fn scan(url: &str) -> (MysqlRaw, Inventory, Vec<Finding>) {
     let raw = collect(&MysqlLiveOptions { url: url.into() }).await;
-    let rules = RuleSet::embedded().expect("embedded rules load");
+    let rules = jitgap::scan::registry::embedded_rules().expect("embedded rules load");
     let policy = jitgap::policy::Policy::default();
     let ctx = MyContext {
         policy: &policy,
         rules: &rules,
         now: Utc::now(),
     };
-    let (mut inv, _) = normalize(&raw, &ctx);
+    let (mut inv, _) = normalize(&raw.clone().into_scope(), &ctx);
     inv.sort();
     let findings = jitgap::checks::run(&inv, &rules, &Default::default());
     (raw, inv, findings)

@@ -8,7 +8,6 @@ use jitgap::checks;
 use jitgap::finding::Finding;
 use jitgap::model::{Enforcement, Inventory, Privilege, Revocation, ScopeState, Severity};
 use jitgap::policy::Policy;
-use jitgap::rules::RuleSet;
 use jitgap::scan::postgres::raw::ALLOWED_STATEMENT_PREFIXES;
 use jitgap::scan::postgres::{PgContext, PostgresLiveOptions, PostgresRaw, collect, normalize};
 use std::time::Duration;
@@ -27,10 +26,10 @@ struct Scan {
 
 async fn scan(url: String) -> Scan {
     let raw = collect(&PostgresLiveOptions { url }).await;
-    let rules = RuleSet::embedded().expect("embedded rules");
+    let rules = jitgap::scan::registry::embedded_rules().expect("embedded rules");
     let policy = Policy::from_layers(&[&rules.policy]).unwrap();
     let ctx = PgContext::new(&policy, &rules, Utc::now());
-    let (inv, _) = normalize(&raw, &ctx);
+    let (inv, _) = normalize(&raw.clone().into_scope(), &ctx);
     let findings = checks::run(&inv, &rules, &Default::default());
     Scan { raw, inv, findings }
 }

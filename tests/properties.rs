@@ -2,9 +2,8 @@
 
 use jitgap::model::{CredentialLifetime, Enforcement, Inventory};
 use jitgap::policy::Policy;
-use jitgap::rules::RuleSet;
 use jitgap::scan::Doc;
-use jitgap::scan::aws::{AwsRaw, NormalizeContext, normalize};
+use jitgap::scan::{Context, Normalized, Origin, RawScope, Scanner};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -15,20 +14,25 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn inventory(gaad: &Value, keys: Option<&Value>) -> Inventory {
-    let rules = RuleSet::embedded().unwrap();
+    let rules = jitgap::scan::registry::embedded_rules().unwrap();
     let policy = Policy::from_layers(&[&rules.policy]).unwrap();
-    let raw = AwsRaw {
-        scope_hint: Some("111122223333".into()),
-        authorization_details: Some(Doc::new("p.json", gaad.to_string())),
-        access_keys: keys.map(|k| Doc::new("k.json", k.to_string())),
-        ..Default::default()
-    };
-    let ctx = NormalizeContext {
+    let mut raw = RawScope::new(jitgap::scan::aws::BOUNDARY, "111122223333", Origin::File);
+    raw.put(
+        "authorization-details.json",
+        Doc::new("p.json", gaad.to_string()),
+    );
+    if let Some(keys) = keys.map(|k| Doc::new("k.json", k.to_string())) {
+        raw.put("access-keys.json", keys);
+    }
+    let ctx = Context {
         policy: &policy,
-        catalogue: &rules.aws,
+        rules: &rules,
         now: now(),
     };
-    let (mut inv, errors) = normalize(&raw, &ctx);
+    let Normalized {
+        inventory: mut inv,
+        errors,
+    } = jitgap::scan::aws::SCANNER.normalize(&raw, &ctx);
     assert!(errors.is_empty(), "{errors:?}");
     inv.sort();
     inv
@@ -162,7 +166,7 @@ proptest! {
         let key = |inv: &Inventory| inv.access_paths.iter()
             .map(|p| (p.id.clone(), p.privilege, p.enforcement, p.credential_lifetime)).collect::<Vec<_>>();
         prop_assert_eq!(key(&a), key(&b));
-        let rules = RuleSet::embedded().unwrap();
+        let rules = jitgap::scan::registry::embedded_rules().unwrap();
         let fa: Vec<String> = jitgap::checks::run(&a, &rules, &Default::default()).into_iter().map(|f| f.id).collect();
         let fb: Vec<String> = jitgap::checks::run(&b, &rules, &Default::default()).into_iter().map(|f| f.id).collect();
         prop_assert_eq!(fa, fb);

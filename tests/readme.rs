@@ -7,7 +7,7 @@ fn readme_rule_index_is_current() {
     let readme =
         std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
             .unwrap();
-    let rules = jitgap::rules::RuleSet::embedded().unwrap();
+    let rules = jitgap::scan::registry::embedded_rules().unwrap();
     let want = jitgap::report::render::rules_markdown(&rules);
     let start = readme
         .find("<!-- rules:start -->\n")

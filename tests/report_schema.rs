@@ -108,8 +108,8 @@ fn schema_rejects_broken_reports() {
             "/findings/0/frameworks/0/relation",
             |r| r["findings"][0]["frameworks"][0]["relation"] = json!("related"),
         ),
-        ("unknown boundary", "/identities/0/boundary", |r| {
-            r["identities"][0]["boundary"] = json!("oracle")
+        ("malformed boundary", "/identities/0/boundary", |r| {
+            r["identities"][0]["boundary"] = json!("Oracle DB")
         }),
         ("identity without kind", "/identities/0", |r| {
             r["identities"][0].as_object_mut().unwrap().remove("kind");

@@ -3,9 +3,8 @@
 
 use jitgap::checks::run;
 use jitgap::policy::Policy;
-use jitgap::rules::RuleSet;
 use jitgap::scan::Doc;
-use jitgap::scan::aws::{AwsRaw, NormalizeContext, normalize};
+use jitgap::scan::{Context, Normalized, Origin, RawScope, Scanner};
 use serde_json::{Value, json};
 
 const ACCT: &str = "111122223333";
@@ -77,21 +76,26 @@ fn roles(r: Vec<Value>) -> Case {
 }
 
 fn fired(case: &Case) -> Vec<String> {
-    let rules = RuleSet::embedded().unwrap();
+    let rules = jitgap::scan::registry::embedded_rules().unwrap();
     let policy = Policy::from_layers(&[&rules.policy]).unwrap();
     let gaad = json!({"UserDetailList": case.users, "RoleDetailList": case.roles, "GroupDetailList": [], "Policies": []});
-    let raw = AwsRaw {
-        scope_hint: Some(ACCT.into()),
-        authorization_details: Some(Doc::new("case.json", gaad.to_string())),
-        access_keys: case.keys.clone().map(|k| Doc::new("keys.json", k)),
-        ..Default::default()
-    };
-    let ctx = NormalizeContext {
+    let mut raw = RawScope::new(jitgap::scan::aws::BOUNDARY, ACCT, Origin::File);
+    raw.put(
+        "authorization-details.json",
+        Doc::new("case.json", gaad.to_string()),
+    );
+    if let Some(keys) = case.keys.clone().map(|k| Doc::new("keys.json", k)) {
+        raw.put("access-keys.json", keys);
+    }
+    let ctx = Context {
         policy: &policy,
-        catalogue: &rules.aws,
+        rules: &rules,
         now: jitgap::time::parse_timestamp(NOW).unwrap(),
     };
-    let (inv, errors) = normalize(&raw, &ctx);
+    let Normalized {
+        inventory: inv,
+        errors,
+    } = jitgap::scan::aws::SCANNER.normalize(&raw, &ctx);
     assert!(errors.is_empty(), "{errors:?}");
     run(&inv, &rules, &Default::default())
         .into_iter()
@@ -485,7 +489,7 @@ fn every_check_fires_on_its_positive_case_only() {
 
 #[test]
 fn the_table_covers_every_aws_and_general_check() {
-    let rules = RuleSet::embedded().unwrap();
+    let rules = jitgap::scan::registry::embedded_rules().unwrap();
     let covered: Vec<&str> = table().iter().map(|(id, ..)| *id).collect();
     for c in rules
         .checks
@@ -503,7 +507,7 @@ fn the_table_covers_every_aws_and_general_check() {
 
 #[test]
 fn rule_ids_and_names_are_unique_and_documented() {
-    let rules = RuleSet::embedded().unwrap();
+    let rules = jitgap::scan::registry::embedded_rules().unwrap();
     let mut ids = std::collections::BTreeSet::new();
     for c in &rules.checks {
         assert!(ids.insert(&c.id), "duplicate {}", c.id);
@@ -539,7 +543,8 @@ fn rule_ids_and_names_are_unique_and_documented() {
 fn a_rule_file_with_a_bad_check_is_refused_with_file_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("extra.toml"), "[[check]]\nid = \"AWS001\"\nname = \"Bad Name\"\nseverity = \"high\"\nconfidence = \"high\"\nsummary = \"\"\nwhy = \"w\"\nremediation = \"r\"\nframeworks = [\"nope\"]\nsince = \"0.1.0\"\nmatch = { subject = \"signal\" }\n").unwrap();
-    let errs: Vec<String> = RuleSet::load(Some(dir.path()))
+    let errs: Vec<String> = jitgap::scan::Registry::builtin()
+        .rules(Some(dir.path()))
         .unwrap_err()
         .iter()
         .map(|e| e.to_string())
@@ -560,7 +565,8 @@ fn a_rule_file_with_a_bad_check_is_refused_with_file_and_reason() {
         "[[check]]\nid = \"X\"\nunknown_field = 1\n",
     )
     .unwrap();
-    let errs: Vec<String> = RuleSet::load(Some(dir.path()))
+    let errs: Vec<String> = jitgap::scan::Registry::builtin()
+        .rules(Some(dir.path()))
         .unwrap_err()
         .iter()
         .map(|e| e.to_string())

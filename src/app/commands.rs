@@ -1,15 +1,15 @@
 //! scan, collect and baseline update.
 
 use super::pipeline::{Run, build};
+use super::progress::Spinner;
 use super::sources::gather;
-use super::{EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Fatal, Spinner};
+use super::{EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Fatal, load_config, load_rules};
 use crate::cli::{CollectArgs, ScanArgs, SourceArgs};
-use crate::config::Config;
 use crate::gate::{Baseline, FailOn, WaiverFile};
 use crate::report::Report;
 use crate::report::render::{self, Format};
 use crate::rules::RuleSet;
-use crate::scan::aws;
+use crate::scan::Registry;
 use chrono::Utc;
 use std::io::Write;
 use std::path::Path;
@@ -38,9 +38,10 @@ fn parse_formats(list: &[String]) -> Result<Vec<Format>, Fatal> {
     Ok(out)
 }
 
-pub(super) fn scan(a: ScanArgs) -> Result<i32, Fatal> {
+pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
     let spin = Spinner::new(a.source.progress);
-    let config_for_flags = Config::discover(a.source.config.as_deref())?;
+    let rules_for_flags = load_rules(registry, a.source.rules.as_deref())?;
+    let config_for_flags = load_config(registry, &rules_for_flags, a.source.config.as_deref())?;
     let formats = parse_formats(if a.format.is_empty() {
         &config_for_flags.output.format
     } else {
@@ -84,10 +85,10 @@ pub(super) fn scan(a: ScanArgs) -> Result<i32, Fatal> {
         rules,
         input_errors,
         ..
-    } = build(&a.source, &spin)?;
+    } = build(registry, &a.source, &spin)?;
     if let Some(file) = &a.probe {
         spin.say("probing credentials");
-        report.probes = super::tools::probe(file, a.source.aws_endpoint_url.clone())?;
+        report.probes = super::tools::probe(file, &a.source.boundaries)?;
     }
     spin.done();
     if let Some(p) = &baseline_path {
@@ -197,57 +198,29 @@ fn write_doc(dir: &Path, name: &str, text: &str) -> Result<(), Fatal> {
     std::fs::write(&path, text).map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))
 }
 
-pub(super) fn collect(a: CollectArgs) -> Result<i32, Fatal> {
+pub(super) fn collect(registry: &Registry, a: CollectArgs) -> Result<i32, Fatal> {
     let spin = Spinner::new(a.source.progress);
-    let config = Config::discover(a.source.config.as_deref())?;
-    let g = gather(&a.source, &config, &spin)?;
+    let rules = load_rules(registry, a.source.rules.as_deref())?;
+    let config = load_config(registry, &rules, a.source.config.as_deref())?;
+    let g = gather(registry, &a.source, &config, &spin)?;
     spin.done();
     let out = &a.out;
     let mut errors: Vec<String> = Vec::new();
     let mut written = 0;
-    for (raw, _) in &g.aws {
-        errors.extend(raw.errors.iter().map(|e| format!("aws: {e}")));
-        let dir = out.join("aws").join(
-            raw.scope_hint
-                .clone()
-                .unwrap_or_else(|| "unknown-account".into()),
-        );
-        for (name, doc) in [
-            (aws::raw::AUTHORIZATION_DETAILS, &raw.authorization_details),
-            (aws::raw::CREDENTIAL_REPORT, &raw.credential_report),
-            (aws::raw::ACCESS_KEYS, &raw.access_keys),
-        ] {
-            if let Some(doc) = doc {
-                write_doc(&dir, name, &doc.text)?;
-                written += 1;
-            }
-        }
-    }
-    for (boundary, scope, catalog, errs) in g
-        .postgres
-        .iter()
-        .map(|(r, _)| ("postgres", &r.scope, &r.catalog, &r.errors))
-        .chain(
-            g.mysql
-                .iter()
-                .map(|(r, _)| ("mysql", &r.scope, &r.catalog, &r.errors)),
-        )
-    {
-        errors.extend(errs.iter().map(|e| format!("{boundary}: {e}")));
-        if let Some(doc) = catalog {
-            // Keep the scope inside the document so a re-scan names it the same way.
-            let text = match serde_json::from_str::<serde_json::Value>(&doc.text) {
-                Ok(mut v) if v.get("scope").is_none() && v.is_object() => {
-                    v["scope"] = serde_json::json!(scope);
-                    serde_json::to_string_pretty(&v).expect("catalog serializes") + "\n"
-                }
-                _ => doc.text.clone(),
-            };
-            write_doc(
-                &out.join(boundary).join(dir_name(scope)),
-                "catalog.json",
-                &text,
-            )?;
+    for raw in &g.scopes {
+        let boundary = raw.boundary.to_string();
+        errors.extend(raw.errors.iter().map(|e| format!("{boundary}: {e}")));
+        let Some(scanner) = registry.find(raw.boundary) else {
+            continue;
+        };
+        let scope = if raw.scope.is_empty() {
+            format!("unknown-{boundary}")
+        } else {
+            raw.scope.clone()
+        };
+        let dir = out.join(&boundary).join(dir_name(&scope));
+        for (name, text) in scanner.snapshot_documents(raw) {
+            write_doc(&dir, name, &text)?;
             written += 1;
         }
     }
@@ -286,6 +259,7 @@ pub(super) fn collect(a: CollectArgs) -> Result<i32, Fatal> {
 }
 
 pub(super) fn baseline_update(
+    registry: &Registry,
     src: SourceArgs,
     path: &Path,
     allow_incomplete: bool,
@@ -295,7 +269,7 @@ pub(super) fn baseline_update(
         report,
         input_errors,
         ..
-    } = build(&src, &spin)?;
+    } = build(registry, &src, &spin)?;
     spin.done();
     warn_scopes(&report, &input_errors);
     if !input_errors.is_empty() {

@@ -2,17 +2,15 @@
 
 mod commands;
 mod pipeline;
+mod progress;
 mod sources;
 mod tools;
 
-use crate::cli::{
-    BaselineCommand, Cli, Command, ExplainArgs, InitArgs, LedgerCommand, Progress, RulesArgs,
-};
+use crate::cli::{BaselineCommand, Cli, Command, ExplainArgs, InitArgs, LedgerCommand, RulesArgs};
+use crate::config::Config;
 use crate::rules::RuleSet;
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use crate::scan::Registry;
 use std::path::Path;
-use std::time::Duration;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_GATE: i32 = 1;
@@ -29,18 +27,34 @@ impl<T: Into<String>> From<T> for Fatal {
     }
 }
 
-pub fn run(cli: Cli) -> i32 {
+/// The program: parse `args` with every scanner's flags, run, and return the exit code.
+pub fn main_with<I, T>(registry: &Registry, args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match crate::cli::parse_from(registry, args) {
+        Ok(cli) => run(registry, cli),
+        Err(e) => {
+            // Help and version go to stdout with exit 0; usage errors exit 2.
+            let _ = e.print();
+            if e.use_stderr() { EXIT_USAGE } else { EXIT_OK }
+        }
+    }
+}
+
+pub fn run(registry: &Registry, cli: Cli) -> i32 {
     let result = match cli.command {
-        Command::Scan(a) => commands::scan(a),
-        Command::Collect(a) => commands::collect(a),
+        Command::Scan(a) => commands::scan(registry, a),
+        Command::Collect(a) => commands::collect(registry, a),
         Command::Baseline(BaselineCommand::Update(a)) => {
-            commands::baseline_update(a.source, &a.baseline, a.allow_incomplete)
+            commands::baseline_update(registry, a.source, &a.baseline, a.allow_incomplete)
         }
         Command::Verify(a) => tools::verify(a),
         Command::Ledger(LedgerCommand::Import(a)) => tools::ledger_import(a),
-        Command::Rules(a) => rules_cmd(a),
-        Command::Explain(a) => explain(a),
-        Command::Init(a) => init(a),
+        Command::Rules(a) => rules_cmd(registry, a),
+        Command::Explain(a) => explain(registry, a),
+        Command::Init(a) => init(registry, a),
     };
     match result {
         Ok(code) => code,
@@ -51,8 +65,8 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn load_rules(dir: Option<&Path>) -> Result<RuleSet, Fatal> {
-    RuleSet::load(dir).map_err(|errs| {
+fn load_rules(registry: &Registry, dir: Option<&Path>) -> Result<RuleSet, Fatal> {
+    registry.rules(dir).map_err(|errs| {
         Fatal(
             errs.iter()
                 .map(|e| e.to_string())
@@ -60,6 +74,15 @@ fn load_rules(dir: Option<&Path>) -> Result<RuleSet, Fatal> {
                 .join("\n  "),
         )
     })
+}
+
+/// The config, with every problem (syntax, unknown keys, boundaries, rule ids) at once.
+fn load_config(registry: &Registry, rules: &RuleSet, path: Option<&Path>) -> Result<Config, Fatal> {
+    let config = Config::discover(path).map_err(|e| Fatal(e.to_string()))?;
+    config
+        .check(registry, rules)
+        .map_err(|e| Fatal(e.to_string()))?;
+    Ok(config)
 }
 
 /// A multi-threaded runtime for the live collectors (2 workers: the work is I/O).
@@ -71,39 +94,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
         .map_err(|e| Fatal(format!("cannot start the async runtime: {e}")))
 }
 
-/// Progress on stderr: on a terminal only, unless told otherwise.
-struct Spinner(Option<ProgressBar>);
-
-impl Spinner {
-    fn new(mode: Progress) -> Spinner {
-        let show = match mode {
-            Progress::Always => true,
-            Progress::Never => false,
-            Progress::Auto => std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
-        };
-        Spinner(show.then(|| {
-            let pb = ProgressBar::new_spinner();
-            pb.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"),
-            );
-            pb.enable_steady_tick(Duration::from_millis(120));
-            pb
-        }))
-    }
-    fn say(&self, msg: impl Into<String>) {
-        if let Some(pb) = &self.0 {
-            pb.set_message(msg.into());
-        }
-    }
-    fn done(&self) {
-        if let Some(pb) = &self.0 {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-fn rules_cmd(a: RulesArgs) -> Result<i32, Fatal> {
-    let rules = load_rules(a.rules.as_deref())?;
+fn rules_cmd(registry: &Registry, a: RulesArgs) -> Result<i32, Fatal> {
+    let rules = load_rules(registry, a.rules.as_deref())?;
     let text = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&rules.checks).expect("checks serialize") + "\n",
         "table" => crate::report::render::rules_table(&rules),
@@ -118,8 +110,8 @@ fn rules_cmd(a: RulesArgs) -> Result<i32, Fatal> {
     Ok(EXIT_OK)
 }
 
-fn explain(a: ExplainArgs) -> Result<i32, Fatal> {
-    let rules = load_rules(a.rules.as_deref())?;
+fn explain(registry: &Registry, a: ExplainArgs) -> Result<i32, Fatal> {
+    let rules = load_rules(registry, a.rules.as_deref())?;
     let check = rules
         .check(&a.id)
         .ok_or_else(|| Fatal(format!("no check `{}` (see `jitgap rules`)", a.id)))?;
@@ -127,14 +119,14 @@ fn explain(a: ExplainArgs) -> Result<i32, Fatal> {
     Ok(EXIT_OK)
 }
 
-fn init(a: InitArgs) -> Result<i32, Fatal> {
+fn init(registry: &Registry, a: InitArgs) -> Result<i32, Fatal> {
     if a.path.exists() && !a.force {
         return Err(Fatal(format!(
             "{} exists; pass --force to overwrite",
             a.path.display()
         )));
     }
-    std::fs::write(&a.path, crate::config::TEMPLATE)
+    std::fs::write(&a.path, crate::config::template(registry))
         .map_err(|e| Fatal(format!("{}: cannot write: {e}", a.path.display())))?;
     eprintln!("jitgap: wrote {}", a.path.display());
     Ok(EXIT_OK)

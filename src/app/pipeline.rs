@@ -1,18 +1,17 @@
 //! One run: sources → normalize → reconcile → checks → report (no rendering, no gate).
 
-use super::sources::{Gathered, Origin, gather};
-use super::{Fatal, Spinner, load_rules};
+use super::progress::Spinner;
+use super::sources::gather;
+use super::{Fatal, load_config, load_rules};
 use crate::cli::SourceArgs;
-use crate::config::Config;
-use crate::model::{Boundary, Inventory, ScopeState, ScopeStatus};
+use crate::model::{Inventory, ScopeState, ScopeStatus};
 use crate::policy::Policy;
 use crate::report::{Coverage, Report, Tool};
 use crate::rules::RuleSet;
-use crate::scan::aws::{self, NormalizeContext};
-use crate::scan::{mysql, postgres};
+use crate::scan::{Context, Normalized, Origin, RawScope, Registry};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 
 /// What a run produced beyond the report.
 pub(super) struct Run {
@@ -21,9 +20,9 @@ pub(super) struct Run {
     pub input_errors: Vec<String>,
 }
 
-pub(super) fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
-    let config = Config::discover(src.config.as_deref())?;
-    let rules = load_rules(src.rules.as_deref())?;
+pub(super) fn build(registry: &Registry, src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
+    let rules = load_rules(registry, src.rules.as_deref())?;
+    let config = load_config(registry, &rules, src.config.as_deref())?;
     let policy = Policy::from_layers(&[&rules.policy, &config.policy]).map_err(|e| {
         Fatal(format!(
             "{}: {e}",
@@ -42,23 +41,35 @@ pub(super) fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
                 .ok_or_else(|| Fatal(format!("--as-of `{t}` is not an RFC 3339 time")))
         })
         .transpose()?;
-    let g = gather(src, &config, spin)?;
+    let g = gather(registry, src, &config, spin)?;
     let now = as_of.or(g.collected_at).unwrap_or_else(Utc::now);
     spin.say("classifying access paths");
-    let (mut inv, mut input_errors) = normalize_all(&g, &rules, &policy, now);
+    let (mut inv, mut input_errors) = normalize_all(registry, &g.scopes, &rules, &policy, now);
     input_errors.extend(g.input_errors.iter().cloned());
-    for e in &g.ledger_errors {
-        inv.scopes.push(ScopeStatus {
-            boundary: Boundary::Vault,
-            scope: "ledger".into(),
-            status: ScopeState::Failed,
-            errors: vec![e.clone()],
-            sources: vec![],
-        });
-    }
-    let ledger = (!g.grants.is_empty() || !g.ledger_sources.is_empty())
-        .then(|| crate::ledger::reconcile(&mut inv, &g.grants, &g.ledger_sources, &policy, now));
+    inv.scopes.extend(
+        g.ledger_errors
+            .iter()
+            .map(|e| crate::ledger::failed_source(e)),
+    );
+    let ledger = (!g.grants.is_empty() || !g.ledger_sources.is_empty()).then(|| {
+        crate::ledger::reconcile(
+            registry,
+            &mut inv,
+            &g.grants,
+            &g.ledger_sources,
+            &policy,
+            now,
+        )
+    });
     inv.sort();
+    // Reports list boundaries in the registry's order.
+    inv.scopes.sort_by(|a, b| {
+        (registry.rank(a.boundary), a.boundary, &a.scope).cmp(&(
+            registry.rank(b.boundary),
+            b.boundary,
+            &b.scope,
+        ))
+    });
     let mut inputs: Vec<String> = Vec::new();
     for s in &inv.scopes {
         inputs.extend(
@@ -78,10 +89,11 @@ pub(super) fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
         inputs.push(p.display().to_string());
     }
     let findings = crate::checks::run(&inv, &rules, &config.rules);
+    // Coverage is of scanned scopes; a ledger source holds no access paths.
     let scope_keys: Vec<_> = inv
         .scopes
         .iter()
-        .filter(|s| s.boundary != Boundary::Vault)
+        .filter(|s| registry.find(s.boundary).is_some())
         .map(|s| (s.boundary, s.scope.clone()))
         .collect();
     let coverage = Coverage::compute(&inv.access_paths, &scope_keys);
@@ -112,68 +124,57 @@ pub(super) fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
     })
 }
 
-/// Normalize every scope; errors of documents read from files are bad input.
+/// Normalize every scope (in parallel); errors of documents read from files are bad input.
 fn normalize_all(
-    g: &Gathered,
+    registry: &Registry,
+    scopes: &[RawScope],
     rules: &RuleSet,
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> (Inventory, Vec<String>) {
+    let ctx = Context { policy, rules, now };
+    let parts: Vec<(Normalized, Origin)> = scopes
+        .par_iter()
+        .map(|raw| {
+            let normalized = match registry.find(raw.boundary) {
+                // A scanner that panics fails its own scope, never the run (fail closed).
+                Some(s) => std::panic::catch_unwind(AssertUnwindSafe(|| s.normalize(raw, &ctx)))
+                    .unwrap_or_else(|_| failed(raw, "normalization stopped unexpectedly")),
+                None => failed(raw, "no scanner reads this boundary"),
+            };
+            (normalized, raw.origin)
+        })
+        .collect();
     let mut inv = Inventory::default();
     let mut input_errors = Vec::new();
-    let mut take = |part: Inventory, errs: Vec<String>, origin: Origin, inv: &mut Inventory| {
+    for (part, origin) in parts {
         if origin == Origin::File {
-            input_errors.extend(errs);
+            input_errors.extend(part.errors);
         }
-        inv.extend(part);
-    };
-    let ctx = NormalizeContext {
-        policy,
-        catalogue: &rules.aws,
-        now,
-    };
-    let parts: Vec<_> = g
-        .aws
-        .par_iter()
-        .map(|(raw, o)| (aws::normalize(raw, &ctx), *o))
-        .collect();
-    for ((part, errs), o) in parts {
-        take(part, errs, o, &mut inv);
-    }
-    // PostgreSQL twice when a ledger names its roles: the second pass knows when each was revoked,
-    // so a session older than the revocation is caught.
-    let pg_ctx = postgres::PgContext::new(policy, rules, now);
-    let mut pg: Vec<_> = g
-        .postgres
-        .iter()
-        .map(|(raw, o)| (postgres::normalize(raw, &pg_ctx), *o))
-        .collect();
-    if !g.grants.is_empty() {
-        let mut first = Inventory::default();
-        for ((part, _), _) in &pg {
-            first.extend(part.clone());
-        }
-        let revoked: BTreeMap<String, DateTime<Utc>> =
-            crate::ledger::revocations(&first, &g.grants, now);
-        if !revoked.is_empty() {
-            let ctx = postgres::PgContext {
-                revocations: &revoked,
-                ..postgres::PgContext::new(policy, rules, now)
-            };
-            pg = g
-                .postgres
-                .iter()
-                .map(|(raw, o)| (postgres::normalize(raw, &ctx), *o))
-                .collect();
-        }
-    }
-    for ((part, errs), o) in pg {
-        take(part, errs, o, &mut inv);
-    }
-    let my_ctx = mysql::MyContext { policy, rules, now };
-    for (raw, o) in &g.mysql {
-        let (part, errs) = mysql::normalize(raw, &my_ctx);
-        take(part, errs, *o, &mut inv);
+        inv.extend(part.inventory);
     }
     (inv, input_errors)
+}
+
+/// A scope that could not be normalized: `failed`, with the reason and what was collected.
+fn failed(raw: &RawScope, why: &str) -> Normalized {
+    let mut errors = raw.errors.clone();
+    errors.push(format!("{} {}: {why}", raw.boundary, raw.scope));
+    Normalized {
+        inventory: Inventory {
+            scopes: vec![ScopeStatus {
+                boundary: raw.boundary,
+                scope: raw.scope.clone(),
+                status: ScopeState::Failed,
+                errors: errors.clone(),
+                sources: raw
+                    .documents
+                    .iter()
+                    .map(|(_, d)| d.source.clone())
+                    .collect(),
+            }],
+            ..Default::default()
+        },
+        errors,
+    }
 }

@@ -1,31 +1,23 @@
-//! Every source a run reads: the demo, snapshots, live AWS and databases, and ledgers.
+//! Every source a run reads: the demo, snapshots, each scanner's live scopes, and ledgers.
+//! Live scopes of every boundary are collected at once, a bounded number per boundary.
 
-use super::{Fatal, Spinner};
+use super::Fatal;
+use super::progress::Spinner;
 use crate::cli::SourceArgs;
 use crate::config::Config;
 use crate::ledger::{Grant, ImportKind};
-use crate::scan::Snapshot;
-use crate::scan::aws::collect::AwsLiveOptions;
-use crate::scan::aws::{self, AwsRaw};
-use crate::scan::mysql::{self, MysqlLiveOptions, MysqlRaw};
-use crate::scan::postgres::{self, PostgresLiveOptions, PostgresRaw};
+use crate::scan::{LiveTarget, Origin, RawScope, Registry, Scanner, Snapshot};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
-
-/// Where a document came from: a bad file is bad input (exit 2), a failed call is an
-/// incomplete scan (exit 3).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Origin {
-    File,
-    Live,
-}
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// Everything read from the sources, before normalization.
 #[derive(Default)]
 pub(super) struct Gathered {
-    pub aws: Vec<(AwsRaw, Origin)>,
-    pub postgres: Vec<(PostgresRaw, Origin)>,
-    pub mysql: Vec<(MysqlRaw, Origin)>,
+    /// Every scope read, from files and live, in a stable order.
+    pub scopes: Vec<RawScope>,
     pub grants: Vec<Grant>,
     /// Ledger sources read, for the report.
     pub ledger_sources: Vec<String>,
@@ -36,24 +28,29 @@ pub(super) struct Gathered {
     pub input_errors: Vec<String>,
 }
 
-pub(super) const NO_SOURCE: &str = "no source to scan. Sources: --demo (built-in estate), --from PATH (a snapshot \
-directory or an authorization-details JSON), --aws / --aws-endpoint-url URL / --aws-profile NAME (live AWS), \
---postgres-url URL, --mysql-url URL (databases); or set [sources] in jitgap.toml (`jitgap init` writes one)";
+/// `--aws, --aws-endpoint-url URL, …` for the error when nothing was asked for.
+fn live_flags(registry: &Registry) -> String {
+    registry
+        .scanners()
+        .iter()
+        .map(|s| {
+            let cmd = s.flags(clap::Command::new("flags"));
+            let names: Vec<String> = cmd
+                .get_arguments()
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .collect();
+            format!("{} ({})", names.join(" / "), s.title())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
-fn live_aws(src: &SourceArgs, config: &Config) -> Option<AwsLiveOptions> {
-    let cfg = config.sources.aws.as_ref().filter(|a| a.enabled);
-    let wanted =
-        src.aws || src.aws_endpoint_url.is_some() || src.aws_profile.is_some() || cfg.is_some();
-    wanted.then(|| AwsLiveOptions {
-        endpoint_url: src
-            .aws_endpoint_url
-            .clone()
-            .or_else(|| cfg.and_then(|c| c.endpoint_url.clone())),
-        profile: src
-            .aws_profile
-            .clone()
-            .or_else(|| cfg.and_then(|c| c.profile.clone())),
-    })
+fn no_source(registry: &Registry) -> Fatal {
+    Fatal(format!(
+        "no source to scan. Sources: --demo (built-in estate), --from PATH (a snapshot directory or an exported file), \
+         {}; or set [sources] in jitgap.toml (`jitgap init` writes one)",
+        live_flags(registry)
+    ))
 }
 
 /// Flags win over the config; the config's lists apply when no flag of that kind is given.
@@ -65,37 +62,56 @@ fn or_config<T: Clone>(flag: &[T], config: &[T]) -> Vec<T> {
     }
 }
 
-pub(super) fn gather(src: &SourceArgs, config: &Config, spin: &Spinner) -> Result<Gathered, Fatal> {
+/// The scopes each scanner was asked to collect live.
+type Plan = Vec<(&'static dyn Scanner, Vec<LiveTarget>)>;
+
+/// Each scanner's live targets from its flags and config entry.
+fn plan(registry: &Registry, src: &SourceArgs, config: &Config) -> Result<Plan, Fatal> {
+    let flags = src.boundaries.matches();
+    let mut out = Vec::new();
+    for s in registry.scanners() {
+        let name = s.boundary().to_string();
+        let section = config.sources.boundaries.get(&name);
+        let targets = s.live_targets(&flags, section).map_err(|e| match section {
+            Some(_) => Fatal(config.error_at(&format!("sources.{name}"), e.0).to_string()),
+            None => Fatal(e.0),
+        })?;
+        if !targets.is_empty() {
+            out.push((*s, targets));
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn gather(
+    registry: &Registry,
+    src: &SourceArgs,
+    config: &Config,
+    spin: &Spinner,
+) -> Result<Gathered, Fatal> {
     let from: Vec<PathBuf> = if src.demo {
         src.from.clone()
     } else {
         or_config(&src.from, &config.sources.from)
     };
-    let pg_urls = or_config(&src.postgres_url, &config.sources.postgres);
-    let my_urls = or_config(&src.mysql_url, &config.sources.mysql);
     let ledgers = or_config(&src.ledger, &config.sources.ledger);
-    let live = live_aws(src, config);
-    if !src.demo && from.is_empty() && live.is_none() && pg_urls.is_empty() && my_urls.is_empty() {
-        return Err(Fatal(NO_SOURCE.into()));
+    let live = plan(registry, src, config)?;
+    if !src.demo && from.is_empty() && live.is_empty() {
+        return Err(no_source(registry));
     }
     let mut g = Gathered::default();
     let mut snapshot_ledgers = Vec::new();
     let mut add = |snap: Snapshot, g: &mut Gathered| {
         g.collected_at = g.collected_at.or(snap.collected_at);
-        g.aws
-            .extend(snap.aws.into_iter().map(|r| (r, Origin::File)));
-        g.postgres
-            .extend(snap.postgres.into_iter().map(|r| (r, Origin::File)));
-        g.mysql
-            .extend(snap.mysql.into_iter().map(|r| (r, Origin::File)));
+        g.scopes.extend(snap.scopes);
         snapshot_ledgers.extend(snap.ledgers);
     };
     if src.demo {
-        add(crate::demo::snapshot(), &mut g);
+        add(crate::demo::snapshot(registry), &mut g);
     }
     for path in &from {
         spin.say(format!("reading {}", path.display()));
-        match crate::scan::load_snapshot(path) {
+        match crate::scan::load_snapshot(path, registry) {
             Ok(s) => add(s, &mut g),
             Err(e) => g.input_errors.push(e.to_string()),
         }
@@ -113,62 +129,32 @@ pub(super) fn gather(src: &SourceArgs, config: &Config, spin: &Spinner) -> Resul
     for path in snapshot_ledgers {
         read_ledger_file(&mut g, ImportKind::Jsonl, &path.display().to_string());
     }
-    let needs_runtime = live.is_some()
-        || !pg_urls.is_empty()
-        || !my_urls.is_empty()
-        || ledgers
-            .iter()
-            .any(|l| crate::ledger::parse_spec(l).0 == ImportKind::Vault);
-    if needs_runtime {
+    let vault: Vec<String> = ledgers
+        .iter()
+        .filter(|l| crate::ledger::parse_spec(l).0 == ImportKind::Vault)
+        .map(|l| crate::ledger::parse_spec(l).1)
+        .collect();
+    if !live.is_empty() || !vault.is_empty() {
         let rt = super::runtime()?;
-        rt.block_on(async {
-            if let Some(opts) = live {
-                spin.say(format!(
-                    "collecting AWS IAM{}",
-                    opts.endpoint_url
-                        .as_deref()
-                        .map(|e| format!(" at {e}"))
-                        .unwrap_or_default()
-                ));
-                g.aws
-                    .push((aws::collect::collect(&opts).await, Origin::Live));
-            }
-            for url in &pg_urls {
-                spin.say("reading PostgreSQL catalogs");
-                g.postgres.push((
-                    postgres::collect(&PostgresLiveOptions { url: url.clone() }).await,
-                    Origin::Live,
-                ));
-            }
-            for url in &my_urls {
-                spin.say("reading MySQL/MariaDB catalogs");
-                g.mysql.push((
-                    mysql::collect(&MysqlLiveOptions { url: url.clone() }).await,
-                    Origin::Live,
-                ));
-            }
-            for spec in ledgers
-                .iter()
-                .filter(|l| crate::ledger::parse_spec(l).0 == ImportKind::Vault)
-            {
-                let scope = crate::ledger::parse_spec(spec).1;
-                spin.say("reading Vault leases");
-                let result = match crate::ledger::import::vault::VaultOptions::from_env(scope) {
-                    Ok(opts) => crate::ledger::import::vault::import_vault(&opts).await,
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(grants) => {
-                        g.grants.extend(grants);
-                        g.ledger_sources.push(format!(
-                            "vault ({})",
-                            std::env::var("VAULT_ADDR").unwrap_or_default()
-                        ));
-                    }
-                    Err(e) => g.ledger_errors.push(e.to_string()),
+        let scopes = rt.block_on(collect_live(live, config, spin));
+        g.scopes.extend(scopes);
+        for scope in vault {
+            spin.say("reading Vault leases");
+            let result = rt.block_on(async {
+                let opts = crate::ledger::import::vault::VaultOptions::from_env(scope)?;
+                crate::ledger::import::vault::import_vault(&opts).await
+            });
+            match result {
+                Ok(grants) => {
+                    g.grants.extend(grants);
+                    g.ledger_sources.push(format!(
+                        "vault ({})",
+                        std::env::var("VAULT_ADDR").unwrap_or_default()
+                    ));
                 }
+                Err(e) => g.ledger_errors.push(e.to_string()),
             }
-        });
+        }
     }
     for spec in ledgers
         .iter()
@@ -178,6 +164,81 @@ pub(super) fn gather(src: &SourceArgs, config: &Config, spin: &Spinner) -> Resul
         read_ledger_file(&mut g, kind, &path);
     }
     Ok(g)
+}
+
+/// Every target of every scanner at once: at most `[limits] concurrency` per boundary, each
+/// scope bounded by `scope_timeout`. The result keeps the planned order, not finish order.
+async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawScope> {
+    let live = Arc::new(config.limits.live());
+    let scope_timeout = config.limits.scope_timeout;
+    let mut tasks = JoinSet::new();
+    // Task id → (index, boundary, label), so a task that panicked still fails its own scope.
+    let mut names = std::collections::HashMap::new();
+    let mut n = 0usize;
+    for (scanner, targets) in plan {
+        let boundary = scanner.boundary();
+        let targets = match scanner.list_scopes(targets, &live).await {
+            Ok(t) => t,
+            Err(e) => {
+                let mut raw = RawScope::new(boundary, "", Origin::Live);
+                raw.errors.push(e.0);
+                tasks.spawn(async move { (n, raw) });
+                n += 1;
+                continue;
+            }
+        };
+        let permits = Arc::new(Semaphore::new(
+            config.limits.concurrency_for(boundary.as_str()),
+        ));
+        for target in targets {
+            let (live, permits) = (live.clone(), permits.clone());
+            let line = spin.scope(boundary.as_str(), &target.label);
+            let index = n;
+            n += 1;
+            let (label, id_index) = (target.label.clone(), index);
+            let handle = tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await.expect("semaphore open");
+                let raw = match tokio::time::timeout(scope_timeout, scanner.collect(&target, &live))
+                    .await
+                {
+                    Ok(raw) => raw,
+                    Err(_) => {
+                        let mut raw = RawScope::new(boundary, target.label.clone(), Origin::Live);
+                        raw.errors.push(format!(
+                            "{}: not collected within {} s ([limits] scope_timeout)",
+                            target.label,
+                            scope_timeout.as_secs()
+                        ));
+                        raw
+                    }
+                };
+                line.finish(&if raw.errors.is_empty() {
+                    format!("done ({} document(s))", raw.documents.len())
+                } else {
+                    format!("{} error(s)", raw.errors.len())
+                });
+                (index, raw)
+            });
+            names.insert(handle.id(), (id_index, boundary, label));
+        }
+    }
+    let mut done = Vec::with_capacity(n);
+    while let Some(joined) = tasks.join_next_with_id().await {
+        match joined {
+            Ok((_, pair)) => done.push(pair),
+            // A collector that panicked fails its scope, never the run or the other scopes.
+            Err(e) => {
+                if let Some((index, boundary, label)) = names.remove(&e.id()) {
+                    let mut raw = RawScope::new(boundary, label.clone(), Origin::Live);
+                    raw.errors
+                        .push(format!("{label}: collection stopped unexpectedly: {e}"));
+                    done.push((index, raw));
+                }
+            }
+        }
+    }
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, raw)| raw).collect()
 }
 
 fn read_ledger_file(g: &mut Gathered, kind: ImportKind, path: &str) {

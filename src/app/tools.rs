@@ -1,21 +1,11 @@
 //! `verify`, `ledger import`, and `scan --probe`.
 
 use super::{EXIT_OK, Fatal, runtime};
-use crate::cli::{LedgerImportArgs, VerifyArgs};
+use crate::cli::{BoundaryFlags, LedgerImportArgs, VerifyArgs};
 use crate::ledger::ImportKind;
 use crate::report::Probe;
 use crate::revocation::{self, ProbeOptions};
 use std::path::Path;
-
-fn probe_options(endpoint: Option<String>) -> ProbeOptions {
-    ProbeOptions {
-        aws_endpoint_url: endpoint.or_else(|| {
-            std::env::var("AWS_ENDPOINT_URL")
-                .ok()
-                .filter(|e| !e.is_empty())
-        }),
-    }
-}
 
 /// `jitgap verify FILE`: exit 1 when any credential is accepted, 3 when any is inconclusive
 /// and none accepted, else 0.
@@ -24,16 +14,16 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
         return Err(Fatal(format!("--format `{}`: use table or json", a.format)));
     }
     let inputs = revocation::read_inputs(&a.file)?;
-    let opts = probe_options(a.aws_endpoint_url);
+    let opts = ProbeOptions::from_flags(&a.boundaries.matches());
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     print!("{}", revocation::render(&results, &a.format));
     Ok(revocation::exit_code(&results))
 }
 
 /// `scan --probe FILE`: the same probes, folded into the report.
-pub(super) fn probe(file: &Path, endpoint: Option<String>) -> Result<Vec<Probe>, Fatal> {
+pub(super) fn probe(file: &Path, flags: &BoundaryFlags) -> Result<Vec<Probe>, Fatal> {
     let inputs = revocation::read_inputs(file)?;
-    let opts = probe_options(endpoint);
+    let opts = ProbeOptions::from_flags(&flags.matches());
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     Ok(results
         .into_iter()

@@ -10,9 +10,10 @@ use super::zombie::ended;
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
+use crate::scan::Registry;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The ledger view of the report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -29,9 +30,6 @@ pub struct LedgerSummary {
     pub untraceable: usize,
     pub revocations_verified: usize,
 }
-
-/// STS role sessions live at most this long after the trust that let them be assumed is gone.
-pub(super) const MAX_STS_SESSION: i64 = 12;
 
 pub(super) fn grant_evidence(g: &Grant) -> Vec<Evidence> {
     if g.evidence.is_empty() {
@@ -50,6 +48,8 @@ pub(super) fn fmt(t: DateTime<Utc>) -> String {
 
 pub(super) struct Ctx<'a> {
     pub(super) inv: &'a mut Inventory,
+    /// Each scanner says what access remains after a grant ended.
+    pub(super) registry: &'a Registry,
     pub(super) policy: &'a Policy,
     pub(super) now: DateTime<Utc>,
     pub(super) summary: LedgerSummary,
@@ -80,6 +80,7 @@ impl Ctx<'_> {
             message,
             revocation,
             severity: None,
+            at: None,
             evidence,
         });
     }
@@ -87,6 +88,7 @@ impl Ctx<'_> {
 
 /// Reconcile `grants` with the inventory at `now`.
 pub fn reconcile(
+    registry: &Registry,
     inv: &mut Inventory,
     grants: &[Grant],
     sources: &[String],
@@ -95,6 +97,7 @@ pub fn reconcile(
 ) -> LedgerSummary {
     let mut ctx = Ctx {
         inv,
+        registry,
         policy,
         now,
         summary: LedgerSummary {
@@ -264,26 +267,6 @@ fn activate(
     }
 }
 
-/// When each live identity lost its access per the ledger: identity id → the latest end of an
-/// ended grant that names it. Scanners use it to catch sessions older than the revocation.
-pub fn revocations(
-    inv: &Inventory,
-    grants: &[Grant],
-    now: DateTime<Utc>,
-) -> BTreeMap<String, DateTime<Utc>> {
-    let mut out: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
-    for g in grants.iter().filter(|g| !g.is_active(now)) {
-        let Some(end) = g.ended_at().filter(|e| *e <= now) else {
-            continue;
-        };
-        for i in inv.identities.iter().filter(|i| names_identity(g, i)) {
-            let slot = out.entry(i.id.clone()).or_insert(end);
-            *slot = (*slot).max(end);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,7 +276,7 @@ mod tests {
         Grant {
             ledger_version: 1,
             grant_id: id.into(),
-            boundary: Boundary::Aws,
+            boundary: Boundary::new("aws"),
             scope: "111122223333".into(),
             identity: identity.into(),
             entitlement: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
@@ -363,6 +346,7 @@ mod tests {
         g.requested_by = None;
         g.task = None;
         let s = reconcile(
+            &Registry::builtin(),
             &mut inv,
             &[g],
             &[],

@@ -2,9 +2,9 @@
 
 use super::Grant;
 use super::matching::covers_path;
-use super::reconcile::{Ctx, MAX_STS_SESSION, fmt, grant_evidence, target_of};
+use super::reconcile::{Ctx, fmt, grant_evidence, target_of};
 use crate::model::*;
-use chrono::{DateTime, Duration, Utc};
+use crate::scan::scanner::{Ended, still_attached};
 
 /// An ended grant: is the access gone? Zombie when not, verified revocation when it is.
 pub(super) fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
@@ -49,54 +49,38 @@ pub(super) fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
             .collect();
         let mut reasons = Vec::new();
         let mut ev = Vec::new();
-        if let Some(key) = g.entitlement.strip_prefix("access-key:") {
-            if let Some(c) = ctx
-                .inv
-                .credentials
-                .iter()
-                .find(|c| c.identity == ident.id && c.id == key && c.status == "active")
-            {
-                reasons.push(format!("access key {key} is still active"));
+        // A grant of one credential (`access-key:AKIA…`): is that credential still usable?
+        let credential = ctx.inv.credentials.iter().find(|c| {
+            c.identity == ident.id
+                && g.entitlement
+                    .strip_prefix(c.kind.as_str())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(c.id.as_str())
+        });
+        if let Some(c) = credential {
+            if c.status == "active" {
+                reasons.push(format!(
+                    "{} {} is still active",
+                    c.kind.replace('-', " "),
+                    c.id
+                ));
                 ev.extend(c.evidence.clone());
             }
-        } else if matches!(ident.boundary, Boundary::Postgres | Boundary::Mysql) {
-            reasons.push(format!("{} still exists", ident.name));
-            ev.extend(ident.evidence.clone());
-            for s in ctx.inv.sessions.iter().filter(|s| s.identity == ident.id) {
-                let before = s.started_at.is_none_or(|t| t < end);
-                reasons.push(format!(
-                    "session {} ({}) {}",
-                    s.id,
-                    s.state,
-                    if before {
-                        "opened before the revocation is still running"
-                    } else {
-                        "is running"
-                    }
-                ));
-                ev.extend(s.evidence.clone());
+        } else if let Some(scanner) = ctx.registry.find(ident.boundary) {
+            let ended = Ended {
+                grant_id: &g.grant_id,
+                entitlement: &g.entitlement,
+                end,
+                now: ctx.now,
+            };
+            for r in scanner.residual_access(&ended, &ident, &live_paths, ctx.inv) {
+                reasons.push(r.reason);
+                ev.extend(r.evidence);
             }
-        } else if !live_paths.is_empty() {
-            for p in &live_paths {
-                reasons.push(format!(
-                    "{} is still attached ({} {})",
-                    p.entitlement, p.privilege, p.enforcement
-                ));
-                ev.extend(p.evidence.clone());
-            }
-        } else if ident.boundary == Boundary::Aws
-            && g.entitlement.is_empty()
-            && ctx.now - end < Duration::hours(MAX_STS_SESSION)
-        {
-            // Access to assume the role ended, but sessions already issued live on unless denied.
-            let denied = ctx.inv.signals.iter().any(|s| {
-                s.identity == ident.id
-                    && s.kind == "aws-sessions-revoked"
-                    && session_cutoff(s).is_some_and(|t| t >= end)
-            });
-            if !denied {
-                reasons.push(format!("no aws:TokenIssueTime deny covers sessions issued before {}: they stay valid up to {MAX_STS_SESSION} h", fmt(end)));
-                ev.extend(ident.evidence.clone());
+        } else {
+            for r in still_attached(&live_paths) {
+                reasons.push(r.reason);
+                ev.extend(r.evidence);
             }
         }
         if reasons.is_empty() {
@@ -143,11 +127,4 @@ pub(super) fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
             );
         }
     }
-}
-
-fn session_cutoff(s: &Signal) -> Option<DateTime<Utc>> {
-    // "sessions issued before <time> are denied by …"
-    s.message
-        .split_whitespace()
-        .find_map(crate::time::parse_timestamp)
 }

@@ -1,15 +1,7 @@
-use super::{CredentialLifetime, Decision, Enforcement, Evidence, Privilege, Revocation};
+use super::{Boundary, CredentialLifetime, Decision, Enforcement, Evidence, Privilege, Revocation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-super::verdict::kebab_enum!(
-    /// One system with its own access control.
-    Boundary {
-        Aws => "aws", Azure => "azure", Gcp => "gcp", Postgres => "postgres", Mysql => "mysql",
-        Github => "github", Kubernetes => "kubernetes", Vault => "vault"
-    }
-);
 
 /// A non-human identity: IAM user or role, DB login role, service principal, …
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +99,10 @@ pub struct Signal {
     /// Overrides the check's severity for this fact (an `effective` revocation is `info`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<super::Severity>,
+    /// The moment the fact is about, as data (a revocation cutoff, an expiry): verdicts read
+    /// this, never the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
     pub evidence: Vec<Evidence>,
 }
 

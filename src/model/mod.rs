@@ -1,13 +1,15 @@
 //! The data model shared by every boundary (design.md §1–2).
 
+mod boundary;
 mod evidence;
 mod inventory;
 mod verdict;
 pub(crate) use verdict::kebab_enum;
 
+pub use boundary::{Boundary, BoundaryError};
 pub use evidence::Evidence;
 pub use inventory::{
-    AccessPath, Basis, Boundary, Credential, Identity, Inventory, ScopeState, ScopeStatus, Session,
-    Signal, Window,
+    AccessPath, Basis, Credential, Identity, Inventory, ScopeState, ScopeStatus, Session, Signal,
+    Window,
 };
 pub use verdict::{CredentialLifetime, Decision, Enforcement, Privilege, Revocation, Severity};

@@ -3,7 +3,7 @@
 
 use crate::model::{AccessPath, Boundary, Enforcement};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
@@ -66,26 +66,33 @@ pub struct Coverage {
 
 impl Coverage {
     /// Scopes listed in `scopes` appear even when they hold no path (a failed scope shows 0 of 0).
+    /// Boundaries and scopes keep the order of `scopes` (the registry's); any other scope a
+    /// path names follows, in name order.
     pub fn compute(paths: &[AccessPath], scopes: &[(Boundary, String)]) -> Coverage {
-        let mut per_scope: BTreeMap<(Boundary, String), Counts> = scopes
+        let mut per_scope = Ordered::default();
+        let mut per_boundary = Ordered::default();
+        for (b, s) in scopes {
+            per_scope.slot((*b, s.clone()));
+            per_boundary.slot(*b);
+        }
+        let mut extra: Vec<&AccessPath> = paths
             .iter()
-            .map(|(b, s)| ((*b, s.clone()), Counts::default()))
+            .filter(|p| !per_scope.has(&(p.boundary, p.scope.clone())))
             .collect();
-        let mut per_boundary: BTreeMap<Boundary, Counts> = scopes
-            .iter()
-            .map(|(b, _)| (*b, Counts::default()))
-            .collect();
+        extra.sort_by(|a, b| (a.boundary, &a.scope).cmp(&(b.boundary, &b.scope)));
+        for p in extra {
+            per_scope.slot((p.boundary, p.scope.clone()));
+            per_boundary.slot(p.boundary);
+        }
         let mut overall = Counts::default();
         for p in paths {
-            per_scope
-                .entry((p.boundary, p.scope.clone()))
-                .or_default()
-                .add(p);
-            per_boundary.entry(p.boundary).or_default().add(p);
+            per_scope.slot((p.boundary, p.scope.clone())).add(p);
+            per_boundary.slot(p.boundary).add(p);
             overall.add(p);
         }
         overall.finish();
         let boundaries = per_boundary
+            .items
             .into_iter()
             .map(|(boundary, mut counts)| {
                 counts.finish();
@@ -97,6 +104,7 @@ impl Coverage {
             })
             .collect();
         let scopes = per_scope
+            .items
             .into_iter()
             .map(|((boundary, scope), mut counts)| {
                 counts.finish();
@@ -112,5 +120,38 @@ impl Coverage {
             boundaries,
             scopes,
         }
+    }
+}
+
+/// Counts in first-seen order, found by key.
+struct Ordered<K> {
+    items: Vec<(K, Counts)>,
+    index: HashMap<K, usize>,
+}
+
+impl<K> Default for Ordered<K> {
+    fn default() -> Self {
+        Ordered {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Ordered<K> {
+    fn has(&self, k: &K) -> bool {
+        self.index.contains_key(k)
+    }
+
+    fn slot(&mut self, k: K) -> &mut Counts {
+        let n = match self.index.get(&k) {
+            Some(n) => *n,
+            None => {
+                self.items.push((k.clone(), Counts::default()));
+                self.index.insert(k, self.items.len() - 1);
+                self.items.len() - 1
+            }
+        };
+        &mut self.items[n].1
     }
 }

@@ -1,4 +1,4 @@
-use super::{AwsCatalogue, Check, EMBEDDED, Frameworks, Subject};
+use super::{Check, Frameworks, Subject};
 use crate::policy::PolicyFile;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -15,6 +15,9 @@ pub enum RuleError {
     },
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
+    /// A scanner's `[catalogue]` does not have the shape it reads; the text names the file.
+    #[error("{0}")]
+    Catalogue(String),
     #[error("{file}: cannot read: {source}")]
     Io {
         file: String,
@@ -28,10 +31,9 @@ pub struct RuleSet {
     pub policy: PolicyFile,
     pub frameworks: Frameworks,
     pub checks: Vec<Check>,
-    pub aws: AwsCatalogue,
-    /// Every boundary file's `[catalogue]` table, by file stem (`postgres`, `mysql`, …);
-    /// each scanner deserializes its own shape with [`RuleSet::catalogue`].
-    pub catalogues: std::collections::BTreeMap<String, toml::Table>,
+    /// Every boundary file's `[catalogue]` table (and the file it came from), by file stem
+    /// (`aws`, `postgres`, …); each scanner deserializes its own shape with [`RuleSet::catalogue`].
+    pub catalogues: std::collections::BTreeMap<String, (String, toml::Table)>,
 }
 
 #[derive(Deserialize)]
@@ -59,7 +61,7 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before
@@ -72,14 +74,10 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl RuleSet {
-    /// The embedded rules.
-    pub fn embedded() -> Result<RuleSet, Vec<RuleError>> {
-        Self::load(None)
-    }
-
-    /// Embedded rules, with files of `dir` replacing those of the same name and adding the rest.
-    pub fn load(dir: Option<&Path>) -> Result<RuleSet, Vec<RuleError>> {
-        let mut files: Vec<(String, String)> = EMBEDDED
+    /// `embedded` rule files (name, text), with files of `dir` replacing those of the same
+    /// name and adding the rest. The registry knows which files are embedded.
+    pub fn load(embedded: &[(&str, &str)], dir: Option<&Path>) -> Result<RuleSet, Vec<RuleError>> {
+        let mut files: Vec<(String, String)> = embedded
             .iter()
             .map(|(n, t)| (format!("rules/{n}"), t.to_string()))
             .collect();
@@ -121,7 +119,6 @@ impl RuleSet {
         let mut policy = None;
         let mut frameworks = None;
         let mut checks: Vec<(String, Check)> = Vec::new();
-        let mut aws = None;
         let mut catalogues = std::collections::BTreeMap::new();
         for (file, text) in files {
             let base = file.rsplit('/').next().unwrap_or(file);
@@ -137,17 +134,10 @@ impl RuleSet {
                 _ => match parse_toml::<CheckFile>(file, text) {
                     Ok(cf) => {
                         if let Some(cat) = cf.catalogue {
-                            catalogues
-                                .insert(base.trim_end_matches(".toml").to_string(), cat.clone());
-                            if base == "aws.toml" {
-                                match cat.try_into::<AwsCatalogue>() {
-                                    Ok(c) => aws = Some(c),
-                                    Err(e) => errors.push(RuleError::Invalid {
-                                        file: file.clone(),
-                                        message: format!("[catalogue]: {}", e.message()),
-                                    }),
-                                }
-                            }
+                            catalogues.insert(
+                                base.trim_end_matches(".toml").to_string(),
+                                (file.clone(), cat),
+                            );
                         }
                         checks.extend(cf.check.into_iter().map(|c| (file.clone(), c)));
                     }
@@ -166,7 +156,6 @@ impl RuleSet {
             policy: policy.unwrap_or_default(),
             frameworks,
             checks,
-            aws: aws.unwrap_or_default(),
             catalogues,
         })
     }
@@ -178,10 +167,10 @@ impl RuleSet {
     ) -> Result<T, String> {
         match self.catalogues.get(stem) {
             None => Ok(T::default()),
-            Some(t) => t
+            Some((file, t)) => t
                 .clone()
                 .try_into()
-                .map_err(|e| format!("rules/{stem}.toml [catalogue]: {e}")),
+                .map_err(|e: toml::de::Error| format!("{file}: [catalogue]: {}", e.message())),
         }
     }
 

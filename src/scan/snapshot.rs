@@ -1,19 +1,17 @@
-//! Snapshot files and directories (`jitgap scan --from PATH`), in the shapes `jitgap collect` writes.
-//!
-//! Layout of a snapshot directory:
+//! Snapshot files and directories (`jitgap scan --from PATH`), in the shapes `jitgap collect`
+//! writes. The layout is driven by what each scanner declares:
 //! ```text
 //! manifest.json                          optional: {"collected_at": "...", "jitgap_version": "..."}
-//! aws/<account>/authorization-details.json
-//! aws/<account>/credential-report.csv    optional
-//! aws/<account>/access-keys.json         optional
-//! postgres/<cluster>/catalog.json        PostgreSQL catalog rows, as `jitgap collect --postgres-url` writes them
-//! mysql/<server>/catalog.json            MySQL/MariaDB catalog rows, as `jitgap collect --mysql-url` writes them
+//! <boundary>/<scope>/<document>          each scanner's documents (Scanner::documents)
 //! ledger/*.jsonl                         JIT ledger files (the neutral format)
 //! ```
-//! A single `authorization-details.json` file, or a directory holding one, also works.
+//! A document whose name only one scanner declares is recognised in any folder (a folder
+//! holding `authorization-details.json` is one AWS scope); a lone file is accepted when a
+//! scanner reads it on its own (`Scanner::accepts_file`).
 
 use super::Doc;
-use super::aws::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, AwsRaw, CREDENTIAL_REPORT};
+use super::registry::Registry;
+use super::scanner::{Origin, RawScope, Scanner};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,67 +29,32 @@ fn input(path: impl AsRef<Path>, message: impl Into<String>) -> SnapshotError {
     }
 }
 
-/// Raw documents found in a snapshot, grouped per scope.
+/// Raw documents found in a snapshot, one [`RawScope`] per scope folder.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    pub aws: Vec<AwsRaw>,
-    pub postgres: Vec<crate::scan::postgres::PostgresRaw>,
-    pub mysql: Vec<crate::scan::mysql::MysqlRaw>,
+    pub scopes: Vec<RawScope>,
     /// Ledger files (`ledger/*.jsonl`) found in the snapshot directory.
     pub ledgers: Vec<PathBuf>,
     pub collected_at: Option<DateTime<Utc>>,
 }
 
-/// `postgres` or `mysql` when `path` is `<boundary>/<name>/catalog.json`.
-fn database_boundary(path: &Path) -> Option<&'static str> {
-    if path.file_name()? != "catalog.json" {
-        return None;
-    }
-    match path.parent()?.parent()?.file_name()?.to_str()? {
-        "postgres" => Some("postgres"),
-        "mysql" => Some("mysql"),
-        _ => None,
-    }
-}
-
-/// The scope a database catalog belongs to: its own `scope` field, else its directory name.
-fn catalog_scope(dir: &Path, text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("scope").and_then(|s| s.as_str()).map(str::to_string))
-        .unwrap_or_else(|| {
-            dir.file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default()
-        })
-}
-
 const MANIFEST: &str = "manifest.json";
 
-/// Does this JSON text look like an authorization-details export? (sniffs the start only)
-fn looks_like_gaad(text: &str) -> bool {
-    let head: String = text.chars().take(4096).collect();
-    [
-        "\"UserDetailList\"",
-        "\"RoleDetailList\"",
-        "\"GroupDetailList\"",
-        "\"Policies\"",
-    ]
-    .iter()
-    .any(|k| head.contains(k))
-}
+/// The folders walked below a snapshot root: `<boundary>/<scope>/` and a little slack.
+const MAX_DEPTH: usize = 4;
 
-/// Load `--from PATH`: a snapshot directory or a single authorization-details file.
-pub fn load_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
+/// Load `--from PATH`: a snapshot directory or a single file a scanner reads on its own.
+pub fn load_snapshot(path: &Path, registry: &Registry) -> Result<Snapshot, SnapshotError> {
     let meta = std::fs::metadata(path).map_err(|e| input(path, format!("cannot read: {e}")))?;
     let mut files = Vec::new();
     if meta.is_dir() {
-        walk(path, 0, &mut files)?;
+        walk(path, 0, registry, &mut files)?;
         if files.is_empty() {
             return Err(input(
                 path,
                 format!(
-                    "no snapshot documents found (expected aws/<account>/{AUTHORIZATION_DETAILS}, postgres/<cluster>/catalog.json or mysql/<server>/catalog.json; see `jitgap collect --help`)"
+                    "no snapshot documents found (expected {}; see `jitgap collect --help`)",
+                    expected(registry)
                 ),
             ));
         }
@@ -104,12 +67,44 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
             std::fs::read_to_string(&f).map_err(|e| input(&f, format!("cannot read: {e}")))?;
         entries.push((f.display().to_string(), f, text));
     }
-    let single_file = !meta.is_dir();
-    assemble(entries, single_file)
+    assemble(entries, !meta.is_dir(), registry)
 }
 
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), SnapshotError> {
-    if depth > 4 {
+/// `aws/<scope>/authorization-details.json, postgres/<scope>/catalog.json, …`
+fn expected(registry: &Registry) -> String {
+    registry
+        .scanners()
+        .iter()
+        .flat_map(|s| {
+            s.documents()
+                .iter()
+                .filter(|d| d.required)
+                .map(move |d| format!("{}/<scope>/{}", s.boundary(), d.name))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+fn is_document(registry: &Registry, name: &str) -> bool {
+    registry
+        .scanners()
+        .iter()
+        .any(|s| s.documents().iter().any(|d| d.name == name))
+}
+
+fn walk(
+    dir: &Path,
+    depth: usize,
+    registry: &Registry,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), SnapshotError> {
+    if depth > MAX_DEPTH {
         return Ok(());
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -118,18 +113,11 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Snapshot
         .collect();
     entries.sort();
     for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = name_of(&p);
         if p.is_dir() {
-            walk(&p, depth + 1, out)?;
-        } else if [AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, ACCESS_KEYS].contains(&name.as_str())
-            || database_boundary(&p).is_some()
-            || (name.ends_with(".jsonl")
-                && p.parent()
-                    .and_then(|d| d.file_name())
-                    .is_some_and(|d| d == "ledger"))
+            walk(&p, depth + 1, registry, out)?;
+        } else if is_document(registry, &name)
+            || (name.ends_with(".jsonl") && p.parent().is_some_and(|d| name_of(d) == "ledger"))
             || (depth == 0 && name == MANIFEST)
         {
             out.push(p);
@@ -138,104 +126,146 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Snapshot
     Ok(())
 }
 
+/// Which scanner a document in a folder belongs to: the one its grandparent folder names,
+/// else the only scanner that declares a document of this name.
+fn owner(
+    registry: &Registry,
+    path: &Path,
+    name: &str,
+) -> Option<(&'static dyn Scanner, &'static str)> {
+    let declares = |s: &'static dyn Scanner| {
+        s.documents()
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| (s, d.name))
+    };
+    let grand = path.parent().and_then(Path::parent).map(name_of);
+    if let Some(s) = grand.as_deref().and_then(|g| registry.find_name(g))
+        && let Some(hit) = declares(s)
+    {
+        return Some(hit);
+    }
+    let mut all = registry.scanners().iter().filter_map(|s| declares(*s));
+    match (all.next(), all.next()) {
+        (Some(hit), None) => Some(hit),
+        _ => None,
+    }
+}
+
+fn manifest_time(shown: &str, text: &str) -> Result<Option<DateTime<Utc>>, SnapshotError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        input(
+            shown,
+            format!("line {} column {}: {e}", e.line(), e.column()),
+        )
+    })?;
+    let Some(t) = v.get("collected_at").and_then(|t| t.as_str()) else {
+        return Ok(None);
+    };
+    crate::time::parse_timestamp(t).map(Some).ok_or_else(|| {
+        input(
+            shown,
+            format!("/collected_at: `{t}` is not an RFC 3339 timestamp"),
+        )
+    })
+}
+
+/// A lone file: the scanner that reads it on its own makes it one scope.
+fn lone_file(
+    registry: &Registry,
+    shown: String,
+    path: &Path,
+    text: String,
+) -> Result<RawScope, SnapshotError> {
+    let name = name_of(path);
+    for s in registry.scanners() {
+        if let Some(doc) = s.accepts_file(&name, &text) {
+            let dir = path.parent().map(name_of).unwrap_or_default();
+            let mut raw = RawScope::new(s.boundary(), String::new(), Origin::File);
+            raw.put(doc, Doc::new(shown, text));
+            raw.scope = s.snapshot_scope(&dir, &raw);
+            return Ok(raw);
+        }
+    }
+    let kinds: Vec<&str> = registry
+        .scanners()
+        .iter()
+        .filter_map(|s| s.lone_file())
+        .collect();
+    Err(input(
+        &shown,
+        format!(
+            "not {}; pass that or a snapshot directory (see `jitgap collect --help`)",
+            if kinds.is_empty() {
+                "a file jitgap reads on its own".to_string()
+            } else {
+                kinds.join(", nor ")
+            }
+        ),
+    ))
+}
+
 /// Group documents (display name, path, text) into scopes. Shared by files on disk and the demo.
 pub(crate) fn assemble(
     entries: Vec<(String, PathBuf, String)>,
     single_file: bool,
+    registry: &Registry,
 ) -> Result<Snapshot, SnapshotError> {
     let mut snap = Snapshot::default();
-    let mut aws: BTreeMap<PathBuf, AwsRaw> = BTreeMap::new();
+    if single_file {
+        for (shown, path, text) in entries {
+            snap.scopes.push(lone_file(registry, shown, &path, text)?);
+        }
+        return Ok(snap);
+    }
+    // Scope folder → (scanner, raw), in path order.
+    let mut scopes: BTreeMap<PathBuf, (&'static dyn Scanner, RawScope)> = BTreeMap::new();
     for (shown, path, text) in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = name_of(&path);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        if !single_file && name.ends_with(".jsonl") {
+        if name.ends_with(".jsonl") {
             snap.ledgers.push(path.clone());
             continue;
         }
-        if !single_file && let Some(b) = database_boundary(&path) {
-            let scope = catalog_scope(&dir, &text);
-            let doc = Doc::new(shown.clone(), text);
-            if b == "postgres" {
-                snap.postgres.push(crate::scan::postgres::PostgresRaw {
-                    scope,
-                    catalog: Some(doc),
-                    errors: vec![],
-                });
-            } else {
-                snap.mysql.push(crate::scan::mysql::MysqlRaw {
-                    scope,
-                    catalog: Some(doc),
-                    errors: vec![],
-                });
-            }
+        if name == MANIFEST && !is_document(registry, &name) {
+            snap.collected_at = manifest_time(&shown, &text)?;
             continue;
         }
-        if name == MANIFEST && !single_file {
-            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                input(
-                    &shown,
-                    format!("line {} column {}: {e}", e.line(), e.column()),
-                )
-            })?;
-            if let Some(t) = v.get("collected_at").and_then(|t| t.as_str()) {
-                snap.collected_at = Some(crate::time::parse_timestamp(t).ok_or_else(|| {
-                    input(
-                        &shown,
-                        format!("/collected_at: `{t}` is not an RFC 3339 timestamp"),
-                    )
-                })?);
-            }
-            continue;
-        }
-        let doc = Doc::new(shown.clone(), text);
-        let is_json = name.ends_with(".json");
-        if single_file && (!is_json || !looks_like_gaad(&doc.text)) {
-            return Err(input(
-                &shown,
-                "not an AWS authorization-details export (no UserDetailList, RoleDetailList or Policies key); \
-                     pass the JSON of `aws iam get-account-authorization-details` or a snapshot directory",
-            ));
-        }
-        let slot = aws.entry(dir.clone()).or_insert_with(|| AwsRaw {
-            scope_hint: dir
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .filter(|n| n.len() == 12 && n.chars().all(|c| c.is_ascii_digit())),
-            ..Default::default()
+        let Some((scanner, doc)) = owner(registry, &path, &name) else {
+            continue; // a `catalog.json` outside `postgres/` or `mysql/`: nobody's document
+        };
+        scanner
+            .check_document(doc, &text)
+            .map_err(|message| input(&shown, message))?;
+        let slot = scopes.entry(dir).or_insert_with(|| {
+            (
+                scanner,
+                RawScope::new(scanner.boundary(), String::new(), Origin::File),
+            )
         });
-        match name.as_str() {
-            CREDENTIAL_REPORT => slot.credential_report = Some(doc),
-            ACCESS_KEYS => slot.access_keys = Some(doc),
-            _ => {
-                if !looks_like_gaad(&doc.text) && !doc.text.trim().is_empty() {
-                    return Err(input(
-                        &shown,
-                        "not an AWS authorization-details export (no UserDetailList, RoleDetailList or Policies key)",
-                    ));
-                }
-                slot.authorization_details = Some(doc)
-            }
-        }
+        slot.1.put(doc, Doc::new(shown, text));
     }
-    for (dir, raw) in aws {
-        if raw.authorization_details.is_none() {
+    for (dir, (scanner, mut raw)) in scopes {
+        let missing: Vec<&str> = scanner
+            .documents()
+            .iter()
+            .filter(|d| d.required && raw.document(d.name).is_none())
+            .map(|d| d.name)
+            .collect();
+        if !missing.is_empty() {
+            let present: Vec<&str> = raw.documents.iter().map(|(n, _)| *n).collect();
             return Err(input(
                 &dir,
                 format!(
-                    "has {} but no {AUTHORIZATION_DETAILS}: the credential documents need the export they belong to",
-                    [raw.credential_report.as_ref(), raw.access_keys.as_ref()]
-                        .iter()
-                        .flatten()
-                        .map(|d| d.source.rsplit('/').next().unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
+                    "has {} but no {}: a {} scope needs it (see `jitgap collect --help`)",
+                    present.join(" and "),
+                    missing.join(" or "),
+                    scanner.boundary()
                 ),
             ));
         }
-        snap.aws.push(raw);
+        raw.scope = scanner.snapshot_scope(&name_of(&dir), &raw);
+        snap.scopes.push(raw);
     }
     Ok(snap)
 }

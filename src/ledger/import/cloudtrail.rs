@@ -370,7 +370,7 @@ pub fn import_docs(docs: &[Doc]) -> Result<CloudTrailImport, LedgerError> {
                 let mut g = new_grant(
                     SOURCE,
                     ev.grant_id(),
-                    Boundary::Aws,
+                    Boundary::new("aws"),
                     &account,
                     &key.0,
                     &key.1,
@@ -396,7 +396,7 @@ pub fn import_docs(docs: &[Doc]) -> Result<CloudTrailImport, LedgerError> {
                 let mut g = new_grant(
                     SOURCE,
                     ev.grant_id(),
-                    Boundary::Aws,
+                    Boundary::new("aws"),
                     &account,
                     &key.0,
                     &key.1,

@@ -114,14 +114,16 @@ fn boundary_word(text: &str) -> Option<Boundary> {
     text.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .find_map(|w| match w {
-            "aws" | "iam" => Some(Boundary::Aws),
-            "azure" | "entra" => Some(Boundary::Azure),
-            "gcp" | "gcloud" => Some(Boundary::Gcp),
-            "postgres" | "postgresql" | "pg" | "psql" => Some(Boundary::Postgres),
-            "mysql" | "mariadb" => Some(Boundary::Mysql),
-            "github" | "gh" => Some(Boundary::Github),
-            "kube" | "k8s" | "kubernetes" | "eks" | "aks" | "gke" => Some(Boundary::Kubernetes),
-            "vault" => Some(Boundary::Vault),
+            "aws" | "iam" => Some(Boundary::new("aws")),
+            "azure" | "entra" => Some(Boundary::new("azure")),
+            "gcp" | "gcloud" => Some(Boundary::new("gcp")),
+            "postgres" | "postgresql" | "pg" | "psql" => Some(Boundary::new("postgres")),
+            "mysql" | "mariadb" => Some(Boundary::new("mysql")),
+            "github" | "gh" => Some(Boundary::new("github")),
+            "kube" | "k8s" | "kubernetes" | "eks" | "aks" | "gke" => {
+                Some(Boundary::new("kubernetes"))
+            }
+            "vault" => Some(Boundary::new("vault")),
             _ => None,
         })
 }
@@ -131,12 +133,12 @@ fn boundary_of(resources: &[(String, String)], role: &str) -> (Boundary, &'stati
     for (kind, name) in resources {
         let b = match kind.as_str() {
             "db" => Some(match boundary_word(name) {
-                Some(Boundary::Mysql) => Boundary::Mysql,
-                _ => Boundary::Postgres,
+                Some(b) if b.as_str() == "mysql" => b,
+                _ => Boundary::new("postgres"),
             }),
-            "kube_cluster" | "namespace" | "pod" => Some(Boundary::Kubernetes),
-            k if k.starts_with("kube") => Some(Boundary::Kubernetes),
-            k if k.starts_with("aws_ic") => Some(Boundary::Aws),
+            "kube_cluster" | "namespace" | "pod" => Some(Boundary::new("kubernetes")),
+            k if k.starts_with("kube") => Some(Boundary::new("kubernetes")),
+            k if k.starts_with("aws_ic") => Some(Boundary::new("aws")),
             "app" => boundary_word(name),
             _ => None,
         };
@@ -146,7 +148,7 @@ fn boundary_of(resources: &[(String, String)], role: &str) -> (Boundary, &'stati
     }
     match boundary_word(role) {
         Some(b) => (b, "role name"),
-        None => (Boundary::Aws, "default"),
+        None => (Boundary::new("aws"), "default"),
     }
 }
 
@@ -356,16 +358,22 @@ mod tests {
     #[test]
     fn boundary_from_resources_then_role_words() {
         let db = vec![("db".to_string(), "orders-mysql".to_string())];
-        assert_eq!(boundary_of(&db, "dba"), (Boundary::Mysql, "resource"));
+        assert_eq!(
+            boundary_of(&db, "dba"),
+            (Boundary::new("mysql"), "resource")
+        );
         let kube = vec![("kube_cluster".to_string(), "prod".to_string())];
         assert_eq!(
             boundary_of(&kube, "aws-admin"),
-            (Boundary::Kubernetes, "resource")
+            (Boundary::new("kubernetes"), "resource")
         );
         assert_eq!(
             boundary_of(&[], "pg_readwrite"),
-            (Boundary::Postgres, "role name")
+            (Boundary::new("postgres"), "role name")
         );
-        assert_eq!(boundary_of(&[], "editor"), (Boundary::Aws, "default"));
+        assert_eq!(
+            boundary_of(&[], "editor"),
+            (Boundary::new("aws"), "default")
+        );
     }
 }

@@ -271,7 +271,7 @@ impl Vault {
         let mut g = new_grant(
             SOURCE,
             lease,
-            Boundary::Postgres,
+            Boundary::new("postgres"),
             scope,
             format!("vault-lease:{lease}"),
             "",

@@ -175,21 +175,21 @@ fn boundary(entry: &Value, mount: &str, role: &str) -> Option<Boundary> {
     };
     let database = || {
         Some(if named(&["mysql", "mariadb"]) {
-            Boundary::Mysql
+            Boundary::new("mysql")
         } else {
-            Boundary::Postgres
+            Boundary::new("postgres")
         })
     };
     match mount_type {
         Some("database" | "postgresql") => database(),
-        Some("mysql") => Some(Boundary::Mysql),
-        Some("aws") => Some(Boundary::Aws),
-        Some("azure") => Some(Boundary::Azure),
-        Some("gcp") => Some(Boundary::Gcp),
-        Some("kubernetes") => Some(Boundary::Kubernetes),
+        Some("mysql") => Some(Boundary::new("mysql")),
+        Some("aws") => Some(Boundary::new("aws")),
+        Some("azure") => Some(Boundary::new("azure")),
+        Some("gcp") => Some(Boundary::new("gcp")),
+        Some("kubernetes") => Some(Boundary::new("kubernetes")),
         Some(_) => None,
         // Older logs carry no mount type: go by the names, databases by default.
-        None if named(&["aws"]) => Some(Boundary::Aws),
+        None if named(&["aws"]) => Some(Boundary::new("aws")),
         None => database(),
     }
 }
@@ -401,14 +401,20 @@ mod tests {
         let e = |t: &str| json!({"response": {"mount_type": t}});
         assert_eq!(
             boundary(&e("database"), "database", "readonly"),
-            Some(Boundary::Postgres)
+            Some(Boundary::new("postgres"))
         );
         assert_eq!(
             boundary(&e("database"), "mysql-prod", "rw"),
-            Some(Boundary::Mysql)
+            Some(Boundary::new("mysql"))
         );
-        assert_eq!(boundary(&e("aws"), "aws", "deploy"), Some(Boundary::Aws));
+        assert_eq!(
+            boundary(&e("aws"), "aws", "deploy"),
+            Some(Boundary::new("aws"))
+        );
         assert_eq!(boundary(&e("consul"), "consul", "ops"), None);
-        assert_eq!(boundary(&json!({}), "db", "etl"), Some(Boundary::Postgres));
+        assert_eq!(
+            boundary(&json!({}), "db", "etl"),
+            Some(Boundary::new("postgres"))
+        );
     }
 }

@@ -88,6 +88,24 @@ pub struct ProbeOptions {
     pub aws_endpoint_url: Option<String>,
 }
 
+impl ProbeOptions {
+    /// From the command's boundary flags (`--aws-endpoint-url`), else `AWS_ENDPOINT_URL`.
+    pub fn from_flags(flags: &clap::ArgMatches) -> ProbeOptions {
+        let flag = flags
+            .try_get_one::<String>("aws_endpoint_url")
+            .ok()
+            .flatten()
+            .cloned();
+        ProbeOptions {
+            aws_endpoint_url: flag.or_else(|| {
+                std::env::var("AWS_ENDPOINT_URL")
+                    .ok()
+                    .filter(|e| !e.is_empty())
+            }),
+        }
+    }
+}
+
 /// The verdict for one credential.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbeResult {

@@ -1,5 +1,6 @@
 //! AWS IAM: one parse path for saved exports and live reads.
 
+mod catalogue;
 pub mod collect;
 mod collect_gaad;
 mod credential_report;
@@ -16,9 +17,15 @@ mod policies;
 mod privilege;
 pub mod raw;
 mod roles;
+mod scanner;
 mod trust;
 mod trust_signals;
 mod users;
 
+pub use catalogue::AwsCatalogue;
 pub use normalize::{NormalizeContext, normalize};
 pub use raw::AwsRaw;
+pub use scanner::{AwsScanner, SCANNER};
+
+/// The boundary this scanner reads.
+pub const BOUNDARY: crate::model::Boundary = crate::model::Boundary::new("aws");

@@ -5,14 +5,16 @@
 //! evaluated in parallel, in chunks, each chunk into its own [`Inventory`]; the chunks are
 //! concatenated in export order, users first, so the result does not depend on scheduling.
 
+use super::BOUNDARY;
+use super::catalogue::AwsCatalogue;
 use super::credentials::{UserCredentials, parse_access_keys, parse_credential_report};
 use super::gaad::{Gaad, Tag};
 use super::policies::{GroupIndex, ManagedIndex};
 use super::privilege::TierCache;
-use super::raw::AwsRaw;
+use super::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT};
 use crate::model::*;
 use crate::policy::Policy;
-use crate::rules::AwsCatalogue;
+use crate::scan::RawScope;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -79,10 +81,16 @@ const CHUNK: usize = 64;
 
 /// Normalize one AWS account. Errors in documents are recorded on the scope (`partial` or
 /// `failed`) and returned too, so the caller can tell bad input from a failed call.
-pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<String>) {
+/// `account` is the account id when known before parsing (directory name or STS).
+pub fn normalize(
+    raw: &RawScope,
+    account: Option<String>,
+    ctx: &NormalizeContext<'_>,
+) -> (Inventory, Vec<String>) {
     let mut errors = raw.errors.clone();
     let mut sources = Vec::new();
-    let gaad = match &raw.authorization_details {
+    let details = raw.document(AUTHORIZATION_DETAILS);
+    let gaad = match details {
         None => {
             if errors.is_empty() {
                 errors.push(
@@ -108,15 +116,13 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
             }
         }
     };
-    let account = raw
-        .scope_hint
-        .clone()
+    let account = account
         .or_else(|| gaad.as_ref().and_then(first_account))
         .unwrap_or_else(|| "unknown-account".into());
     let Some(gaad) = gaad else {
         let inv = Inventory {
             scopes: vec![ScopeStatus {
-                boundary: Boundary::Aws,
+                boundary: BOUNDARY,
                 scope: account,
                 status: ScopeState::Failed,
                 errors: errors.clone(),
@@ -126,7 +132,7 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
         };
         return (inv, errors);
     };
-    let source = raw.authorization_details.as_ref().unwrap().source.clone();
+    let source = details.map(|d| d.source.clone()).unwrap_or_default();
     if gaad.is_truncated == Some(true) {
         errors.push(format!(
             "{source}: IsTruncated is true: the export holds one page only; export with the CLI (which pages) or `jitgap collect`"
@@ -134,8 +140,11 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
     }
     let mut creds: Option<BTreeMap<String, UserCredentials>> = None;
     for (doc, parse) in [
-        (&raw.access_keys, parse_access_keys as fn(&_, &mut _) -> _),
-        (&raw.credential_report, parse_credential_report),
+        (
+            raw.document(ACCESS_KEYS),
+            parse_access_keys as fn(&_, &mut _) -> _,
+        ),
+        (raw.document(CREDENTIAL_REPORT), parse_credential_report),
     ] {
         if let Some(doc) = doc {
             sources.push(doc.source.clone());
@@ -160,7 +169,7 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
         ScopeState::Partial
     };
     inv.scopes.push(ScopeStatus {
-        boundary: Boundary::Aws,
+        boundary: BOUNDARY,
         scope: account,
         status,
         errors: errors.clone(),

@@ -1,5 +1,6 @@
 //! One identity's entitlements → its access paths, and the signals they raise.
 
+use super::BOUNDARY;
 use super::entitlement::{Entitlement, Evaluated, Source, evaluate, unconditional_denies};
 use super::normalize::{Scope, Sink};
 use crate::classify::fingerprint;
@@ -39,7 +40,7 @@ impl Scope<'_> {
             for w in expired {
                 out.inv.signals.push(Signal {
                     kind: "aws-expired-time-window".into(),
-                    boundary: Boundary::Aws,
+                    boundary: BOUNDARY,
                     scope: self.account.clone(),
                     identity: arn.to_string(),
                     entitlement: ent.name.clone(),
@@ -47,13 +48,14 @@ impl Scope<'_> {
                     message: format!("{} Statement[{}]: its aws:CurrentTime window ended {}, but the policy is still attached", ent.name, w.statement, w.ended.to_rfc3339()),
                     revocation: None,
  severity: None,
+                    at: None,
                     evidence: vec![evidence.clone()],
                 });
             }
             if let Some(t) = token_issue_denies.into_iter().max() {
                 out.inv.signals.push(Signal {
                     kind: "aws-sessions-revoked".into(),
-                    boundary: Boundary::Aws,
+                    boundary: BOUNDARY,
                     scope: self.account.clone(),
                     identity: arn.to_string(),
                     entitlement: ent.name.clone(),
@@ -65,6 +67,7 @@ impl Scope<'_> {
                     ),
                     revocation: Some(Revocation::Effective),
                     severity: None,
+                    at: Some(t),
                     evidence: vec![evidence.clone()],
                 });
             }
@@ -73,7 +76,7 @@ impl Scope<'_> {
             out.inv.access_paths.push(AccessPath {
                 id: fingerprint(&["aws", &self.account, arn, &ent.name, &target]),
                 identity: arn.to_string(),
-                boundary: Boundary::Aws,
+                boundary: BOUNDARY,
                 scope: self.account.clone(),
                 entitlement: ent.name.clone(),
                 target,

@@ -1,8 +1,8 @@
 //! Privilege tier of IAM statements, from the catalogue in `rules/aws.toml`.
 
+use super::catalogue::AwsCatalogue;
 use super::document::{Effect, Statement};
 use crate::model::Privilege;
-use crate::rules::AwsCatalogue;
 use std::collections::HashMap;
 
 /// Case-insensitive IAM wildcard match (`*` any run, `?` one character). ASCII case only is
@@ -194,7 +194,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn cat() -> AwsCatalogue {
-        crate::rules::RuleSet::embedded().unwrap().aws
+        crate::scan::registry::embedded_rules()
+            .unwrap()
+            .catalogue::<AwsCatalogue>("aws")
+            .unwrap()
     }
 
     /// The original matcher: lowercase both, then match over `char`s.

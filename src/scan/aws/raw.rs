@@ -33,3 +33,22 @@ pub struct AwsRaw {
     /// Errors met while collecting: each makes the scope partial (or failed when nothing was read).
     pub errors: Vec<String>,
 }
+
+impl AwsRaw {
+    /// The one raw shape every scanner shares (`unknown-account` until the account is known).
+    pub fn into_scope(self) -> crate::scan::RawScope {
+        let scope = self.scope_hint.unwrap_or_else(|| "unknown-account".into());
+        let mut raw = crate::scan::RawScope::new(super::BOUNDARY, scope, crate::scan::Origin::Live);
+        raw.errors = self.errors;
+        for (name, doc) in [
+            (AUTHORIZATION_DETAILS, self.authorization_details),
+            (CREDENTIAL_REPORT, self.credential_report),
+            (ACCESS_KEYS, self.access_keys),
+        ] {
+            if let Some(doc) = doc {
+                raw.put(name, doc);
+            }
+        }
+        raw
+    }
+}

@@ -1,5 +1,6 @@
 //! IAM roles: who can assume them (trust policy), their policies, and when they were last used.
 
+use super::BOUNDARY;
 use super::document_parse::parse_raw_document;
 use super::gaad::RoleDetail;
 use super::normalize::{Scope, Sink, tags_attr, ts};
@@ -70,7 +71,7 @@ impl Scope<'_> {
         out.inv.identities.push(Identity {
             id: arn.clone(),
             name: r.role_name.clone(),
-            boundary: Boundary::Aws,
+            boundary: BOUNDARY,
             scope: self.account.clone(),
             kind: "iam-role".into(),
             created_at: ts(&r.create_date),
@@ -121,7 +122,7 @@ impl Scope<'_> {
         };
         out.inv.signals.push(Signal {
             kind: "aws-unused-role".into(),
-            boundary: Boundary::Aws,
+            boundary: BOUNDARY,
             scope: self.account.clone(),
             identity: arn.to_string(),
             entitlement: String::new(),
@@ -129,6 +130,7 @@ impl Scope<'_> {
             message,
             revocation: None,
             severity: None,
+            at: None,
             evidence: vec![self.ev(format!("{base}/RoleLastUsed"))],
         });
     }

@@ -1,5 +1,6 @@
 //! Signals about the way into a role: anyone, OIDC without a pinned subject, other accounts.
 
+use super::BOUNDARY;
 use super::normalize::{Scope, Sink};
 use super::trust::{SubCondition, Truster};
 use crate::model::*;
@@ -59,7 +60,7 @@ impl Scope<'_> {
         };
         out.inv.signals.push(Signal {
             kind: kind.into(),
-            boundary: Boundary::Aws,
+            boundary: BOUNDARY,
             scope: self.account.clone(),
             identity: arn.to_string(),
             entitlement,
@@ -67,6 +68,7 @@ impl Scope<'_> {
             message,
             revocation: None,
             severity: None,
+            at: None,
             evidence: vec![ev],
         });
     }

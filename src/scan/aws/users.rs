@@ -1,5 +1,6 @@
 //! IAM users: their policies (own and through groups), access keys and console password.
 
+use super::BOUNDARY;
 use super::credentials::UserCredentials;
 use super::gaad::UserDetail;
 use super::normalize::{Scope, Sink, tags_attr, ts};
@@ -56,7 +57,7 @@ impl Scope<'_> {
         out.inv.identities.push(Identity {
             id: arn.clone(),
             name: u.user_name.clone(),
-            boundary: Boundary::Aws,
+            boundary: BOUNDARY,
             scope: self.account.clone(),
             kind: "iam-user".into(),
             created_at: ts(&u.create_date),
@@ -107,7 +108,7 @@ impl Scope<'_> {
             let mut signal = |kind: &str, message: String| {
                 out.inv.signals.push(Signal {
                     kind: kind.into(),
-                    boundary: Boundary::Aws,
+                    boundary: BOUNDARY,
                     scope: self.account.clone(),
                     identity: arn.to_string(),
                     entitlement: label.clone(),
@@ -115,6 +116,7 @@ impl Scope<'_> {
                     message,
                     revocation: None,
                     severity: None,
+                    at: None,
                     evidence: vec![ev.clone()],
                 })
             };
@@ -163,7 +165,7 @@ impl Scope<'_> {
                 .collect();
             out.inv.signals.push(Signal {
                 kind: "aws-two-active-access-keys".into(),
-                boundary: Boundary::Aws,
+                boundary: BOUNDARY,
                 scope: self.account.clone(),
                 identity: arn.to_string(),
                 entitlement: String::new(),
@@ -171,6 +173,7 @@ impl Scope<'_> {
                 message: format!("user {name} has {active} active access keys"),
                 revocation: None,
                 severity: None,
+                at: None,
                 evidence: ev,
             });
         }

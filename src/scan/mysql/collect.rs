@@ -135,7 +135,7 @@ async fn role_grants(
     conn: &mut Conn,
     rows: &mut QueryRows,
     errors: &mut Vec<String>,
-    fail: &dyn Fn(String) -> String,
+    fail: &(dyn Fn(String) -> String + Sync),
 ) {
     let mut roles: Vec<String> = rows
         .get(rows::Q_USER)

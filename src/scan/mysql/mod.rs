@@ -14,9 +14,14 @@ mod privilege;
 pub mod raw;
 mod revocation;
 pub mod rows;
+mod scanner;
 
 pub use collect::{MysqlLiveOptions, collect};
 pub use normalize::{MyContext, account_id, normalize};
 pub use privilege::MysqlCatalogue;
 pub use raw::{ALLOWED_STATEMENT_PREFIXES, CATALOG, MysqlRaw};
 pub use revocation::{DROPPED, EXPIRED, LOCKED, UNVERIFIED};
+pub use scanner::SCANNER;
+
+/// The boundary this scanner reads.
+pub const BOUNDARY: crate::model::Boundary = crate::model::Boundary::new("mysql");

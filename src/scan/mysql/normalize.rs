@@ -8,12 +8,14 @@
 //! path for new logins; its sessions are judged by the revocation signals instead
 //! (`revocation.rs`).
 
+use super::BOUNDARY;
 use super::catalog::{Account, Catalog};
 use super::paths::{Held, Row, role_name};
 use super::privilege::MysqlCatalogue;
-use super::raw::MysqlRaw;
+use super::raw::CATALOG;
 use super::revocation;
 use crate::model::*;
+use crate::scan::RawScope;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,7 +45,7 @@ pub fn account_id(scope: &str, user: &str, host: &str) -> String {
 
 /// Normalize one server. Errors are recorded on the scope (`partial`, or `failed` without a
 /// readable catalog) and returned too.
-pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>) {
+pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>) {
     let mut errors = raw.errors.clone();
     let scope_name = if raw.scope.is_empty() {
         "unknown-server".to_string()
@@ -51,7 +53,8 @@ pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         raw.scope.clone()
     };
     let mut sources = Vec::new();
-    let parsed = match &raw.catalog {
+    let document = raw.document(CATALOG);
+    let parsed = match document {
         None => {
             if errors.is_empty() {
                 errors.push(format!(
@@ -80,7 +83,7 @@ pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
     let Some(cat) = parsed else {
         let inv = Inventory {
             scopes: vec![ScopeStatus {
-                boundary: Boundary::Mysql,
+                boundary: BOUNDARY,
                 scope: scope_name,
                 status: ScopeState::Failed,
                 errors: errors.clone(),
@@ -118,7 +121,7 @@ pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         cat: &cat,
         catalogue,
         scope: scope_name.clone(),
-        source: raw.catalog.as_ref().unwrap().source.clone(),
+        source: document.map(|d| d.source.clone()).unwrap_or_default(),
         roles,
         inv: Inventory::default(),
     };
@@ -130,7 +133,7 @@ pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         ScopeState::Partial
     };
     s.inv.scopes.push(ScopeStatus {
-        boundary: Boundary::Mysql,
+        boundary: BOUNDARY,
         scope: scope_name,
         status,
         errors: errors.clone(),
@@ -229,7 +232,7 @@ impl Scope<'_> {
         self.inv.identities.push(Identity {
             id: id.clone(),
             name: format!("{}@{}", a.user, a.host),
-            boundary: Boundary::Mysql,
+            boundary: BOUNDARY,
             scope: self.scope.clone(),
             kind: "mysql-account".into(),
             created_at: None,

@@ -1,5 +1,4 @@
 use super::*;
-use crate::rules::RuleSet;
 use crate::scan::Doc;
 use crate::scan::mysql::rows::{QueryRows, build_catalog};
 use serde_json::Value;
@@ -23,18 +22,18 @@ fn rows(text: &str) -> QueryRows {
 }
 
 fn scan(scope: &str, catalog: &str) -> (Inventory, Vec<String>, Vec<crate::finding::Finding>) {
-    let rules = RuleSet::embedded().expect("embedded rules load");
+    let rules = crate::scan::registry::embedded_rules().expect("embedded rules load");
     let policy = crate::policy::Policy::default();
     let ctx = MyContext {
         policy: &policy,
         rules: &rules,
         now: crate::time::parse_timestamp("2026-12-01T00:00:00Z").unwrap(),
     };
-    let raw = MysqlRaw {
-        scope: scope.into(),
-        catalog: Some(Doc::new(format!("mysql/{scope}/catalog.json"), catalog)),
-        errors: vec![],
-    };
+    let mut raw = crate::scan::RawScope::new(super::BOUNDARY, scope, crate::scan::Origin::File);
+    raw.put(
+        super::CATALOG,
+        Doc::new(format!("mysql/{scope}/catalog.json"), catalog),
+    );
     let (mut inv, errors) = normalize(&raw, &ctx);
     inv.sort();
     let findings = crate::checks::run(&inv, &rules, &Default::default());

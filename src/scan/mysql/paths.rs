@@ -1,6 +1,7 @@
 //! Access paths of an account: its own privilege rows and those of the roles it holds,
 //! grouped per target and tiered with the `rules/mysql.toml` catalogue (pure).
 
+use super::BOUNDARY;
 use super::normalize::{Key, Scope};
 use super::privilege::Level;
 use crate::classify::fingerprint;
@@ -193,7 +194,7 @@ impl Scope<'_> {
         self.inv.access_paths.push(AccessPath {
             id: fingerprint(&["mysql", &self.scope, id, entitlement, target]),
             identity: id.to_string(),
-            boundary: Boundary::Mysql,
+            boundary: BOUNDARY,
             scope: self.scope.clone(),
             entitlement: entitlement.to_string(),
             target: target.to_string(),

@@ -43,6 +43,19 @@ pub struct MysqlRaw {
     pub errors: Vec<String>,
 }
 
+impl MysqlRaw {
+    /// The one raw shape every scanner shares.
+    pub fn into_scope(self) -> crate::scan::RawScope {
+        let mut raw =
+            crate::scan::RawScope::new(super::BOUNDARY, self.scope, crate::scan::Origin::Live);
+        raw.errors = self.errors;
+        if let Some(doc) = self.catalog {
+            raw.put(CATALOG, doc);
+        }
+        raw
+    }
+}
+
 /// `Ok` when `sql` is a single statement whose first keyword is in
 /// [`ALLOWED_STATEMENT_PREFIXES`]; the error names the refused keyword.
 pub fn check_statement(sql: &str) -> Result<(), String> {

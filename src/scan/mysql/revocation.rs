@@ -13,9 +13,10 @@
 //! Without PROCESS the process list shows the reader's own sessions only, so "no session"
 //! proves nothing: such checks are `inconclusive`, never `effective`.
 
+use super::BOUNDARY;
 use super::catalog::{Account, Process};
 use super::normalize::{Scope, account_id};
-use crate::model::{Boundary, Evidence, Revocation, Session, Severity, Signal};
+use crate::model::{Evidence, Revocation, Session, Severity, Signal};
 
 pub const LOCKED: &str = "mysql-session-on-locked-account";
 pub const EXPIRED: &str = "mysql-session-after-password-expiry";
@@ -109,7 +110,7 @@ fn session(s: &mut Scope<'_>, p: usize, proc_: &Process, identity: &str) {
         .ev(format!("/processlist/{p}"))
         .with_excerpt(session_excerpt(proc_));
     s.inv.sessions.push(Session {
-        boundary: Boundary::Mysql,
+        boundary: BOUNDARY,
         scope: s.scope.clone(),
         identity: identity.to_string(),
         id: proc_.id.to_string(),
@@ -197,7 +198,7 @@ fn judge(
     };
     s.inv.signals.push(Signal {
         kind: kind.to_string(),
-        boundary: Boundary::Mysql,
+        boundary: BOUNDARY,
         scope: s.scope.clone(),
         identity: id,
         entitlement: entitlement.to_string(),
@@ -205,6 +206,7 @@ fn judge(
         message,
         revocation: Some(revocation),
         severity,
+        at: None,
         evidence,
     });
 }
@@ -221,7 +223,7 @@ fn dropped(s: &mut Scope<'_>, p: usize, proc_: &Process) {
     };
     s.inv.signals.push(Signal {
         kind: DROPPED.to_string(),
-        boundary: Boundary::Mysql,
+        boundary: BOUNDARY,
         scope: s.scope.clone(),
         identity: account_id(&s.scope, &proc_.user, host),
         entitlement: "connection".into(),
@@ -232,6 +234,7 @@ fn dropped(s: &mut Scope<'_>, p: usize, proc_: &Process) {
         ),
         revocation: Some(Revocation::Inconclusive),
         severity: None,
+        at: None,
         evidence: vec![ev],
     });
 }

@@ -14,6 +14,7 @@ mod password;
 mod privilege;
 pub mod raw;
 mod revocation;
+mod scanner;
 
 pub use catalog::Catalog;
 pub use collect::{PostgresLiveOptions, collect};
@@ -23,3 +24,7 @@ pub use raw::PostgresRaw;
 
 #[cfg(test)]
 mod tests;
+pub use scanner::SCANNER;
+
+/// The boundary this scanner reads.
+pub const BOUNDARY: crate::model::Boundary = crate::model::Boundary::new("postgres");

@@ -6,40 +6,31 @@
 //! refused, sessions already open are not ended, and a pg_hba.conf method that does not
 //! check the password ignores it entirely.
 
+use super::BOUNDARY;
 use super::catalog::{Catalog, Role};
 use super::expiry::{Expiry, expiry, vault_issued_at};
 use super::hba;
 use super::membership::Graph;
 use super::privilege::{PgCatalogue, Privileges};
-use super::raw::PostgresRaw;
+use super::raw::CATALOG;
 use super::revocation::ExpiredRole;
 use crate::classify::fingerprint;
 use crate::model::*;
 use crate::policy::Policy;
 use crate::rules::RuleSet;
+use crate::scan::RawScope;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-
-static NO_REVOCATIONS: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
 
 pub struct PgContext<'a> {
     pub policy: &'a Policy,
     pub rules: &'a RuleSet,
     pub now: DateTime<Utc>,
-    /// When each role's access was revoked according to a ledger, by role name (or by
-    /// identity id `postgres://<scope>/<role>`). A session that began before is not-effective.
-    pub revocations: &'a BTreeMap<String, DateTime<Utc>>,
 }
 
 impl<'a> PgContext<'a> {
-    /// A context without ledger revocations.
     pub fn new(policy: &'a Policy, rules: &'a RuleSet, now: DateTime<Utc>) -> Self {
-        PgContext {
-            policy,
-            rules,
-            now,
-            revocations: &NO_REVOCATIONS,
-        }
+        PgContext { policy, rules, now }
     }
 }
 
@@ -70,7 +61,7 @@ impl Scope<'_> {
     ) -> Signal {
         Signal {
             kind: kind.into(),
-            boundary: Boundary::Postgres,
+            boundary: BOUNDARY,
             scope: self.name.clone(),
             identity: self.identity_id(role),
             entitlement: entitlement.into(),
@@ -78,6 +69,7 @@ impl Scope<'_> {
             message,
             revocation: None,
             severity: None,
+            at: None,
             evidence,
         }
     }
@@ -101,7 +93,7 @@ const REQUIRED_LISTS: &[(&str, &str)] = &[
 /// Normalize one PostgreSQL scope. Errors (from collection, from the document, or a list the
 /// document lacks) are recorded on the scope (`partial`, or `failed` without roles) and
 /// returned too.
-pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<String>) {
+pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>) {
     let mut errors = raw.errors.clone();
     let catalogue: PgCatalogue = ctx.rules.catalogue("postgres").unwrap_or_else(|e| {
         errors.push(e);
@@ -109,7 +101,8 @@ pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<Stri
     });
     let mut sources = Vec::new();
     let mut catalog = None;
-    if let Some(doc) = &raw.catalog {
+    let document = raw.document(CATALOG);
+    if let Some(doc) = document {
         sources.push(doc.source.clone());
         match serde_json::from_str::<Catalog>(&doc.text) {
             Ok(c) => catalog = Some(c),
@@ -133,14 +126,14 @@ pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<Stri
         }
     }
     let Some(cat) = catalog.filter(|c| c.roles.is_some()) else {
-        if raw.catalog.is_some() && errors.is_empty() {
+        if document.is_some() && errors.is_empty() {
             errors.push(format!("{name}: the catalog document has no `roles` list"));
         } else if errors.is_empty() {
             errors.push(format!("{name}: no catalog document was read"));
         }
         let inv = Inventory {
             scopes: vec![ScopeStatus {
-                boundary: Boundary::Postgres,
+                boundary: BOUNDARY,
                 scope: name,
                 status: ScopeState::Failed,
                 errors: errors.clone(),
@@ -168,7 +161,7 @@ pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<Stri
     let mut scope = Scope {
         ctx,
         name: name.clone(),
-        source: raw.catalog.as_ref().unwrap().source.clone(),
+        source: document.map(|d| d.source.clone()).unwrap_or_default(),
         inv: Inventory::default(),
     };
     scope.roles(&cat, &catalogue);
@@ -178,7 +171,7 @@ pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<Stri
         ScopeState::Partial
     };
     scope.inv.scopes.push(ScopeStatus {
-        boundary: Boundary::Postgres,
+        boundary: BOUNDARY,
         scope: name,
         status,
         errors: errors.clone(),
@@ -267,7 +260,7 @@ impl Scope<'_> {
                 self.inv.access_paths.push(AccessPath {
                     id: fingerprint(&["postgres", &self.name, &id, &d.entitlement, &target]),
                     identity: id.clone(),
-                    boundary: Boundary::Postgres,
+                    boundary: BOUNDARY,
                     scope: self.name.clone(),
                     entitlement: d.entitlement,
                     target,
@@ -317,7 +310,7 @@ impl Scope<'_> {
         self.inv.identities.push(Identity {
             id: self.identity_id(&role.rolname),
             name: role.rolname.clone(),
-            boundary: Boundary::Postgres,
+            boundary: BOUNDARY,
             scope: self.name.clone(),
             kind: "pg-login-role".into(),
             created_at: issued,

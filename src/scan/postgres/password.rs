@@ -8,7 +8,7 @@ use std::str::FromStr;
 use tokio_postgres::config::{Config, Host};
 
 /// Environment lookups, injected so the resolution is testable.
-pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
 #[derive(Debug)]
 pub(crate) struct Target {

@@ -6,6 +6,7 @@
 //! The absence of such a session is evidence only when the reader sees every session
 //! (superuser or `pg_read_all_stats`); otherwise the verdict is `inconclusive`, never `effective`.
 
+use super::BOUNDARY;
 use super::catalog::{Activity, Catalog};
 use super::membership::Graph;
 use super::normalize::Scope;
@@ -101,7 +102,7 @@ impl Scope<'_> {
             if let Some(user) = user {
                 let ev = self.session_ev(sess).with_excerpt(describe(sess.row));
                 self.inv.sessions.push(crate::model::Session {
-                    boundary: crate::model::Boundary::Postgres,
+                    boundary: BOUNDARY,
                     scope: self.name.clone(),
                     identity: self.identity_id(&user),
                     id: sess.row.pid.to_string(),
@@ -230,8 +231,6 @@ impl Scope<'_> {
             self.inv.signals.push(sig);
         }
 
-        self.ledger_revocations(&sessions, visible, &blind);
-
         if !visible {
             let sig = self.signal(
                 "pg-sessions-not-visible",
@@ -247,76 +246,6 @@ impl Scope<'_> {
                         .unwrap_or_else(|| "unknown".into())
                 ))],
             );
-            self.inv.signals.push(sig);
-        }
-    }
-
-    /// Sessions that began before a ledger's revocation time for their role.
-    fn ledger_revocations(&mut self, sessions: &[Session<'_>], visible: bool, blind: &str) {
-        let prefix = format!("postgres://{}/", self.name);
-        let revocations = self.ctx.revocations;
-        for (key, revoked_at) in revocations {
-            let role = match key.strip_prefix(&prefix) {
-                Some(r) => r,
-                None if key.contains("://") => continue, // another scope or boundary
-                None => key.as_str(),
-            };
-            let mine: Vec<&Session<'_>> = sessions
-                .iter()
-                .filter(|s| s.row.usename.as_deref() == Some(role))
-                .collect();
-            let older: Vec<&&Session<'_>> = mine
-                .iter()
-                .filter(|s| started(s.row).is_some_and(|b| b < *revoked_at))
-                .collect();
-            let undated = mine.iter().any(|s| started(s.row).is_none());
-            let at = revoked_at.to_rfc3339();
-            let (revocation, severity, message, evidence) = if !older.is_empty() {
-                (
-                    Revocation::NotEffective,
-                    None,
-                    format!(
-                        "role {role}: revoked at {at}, but {} session(s) that began before are still alive: {}",
-                        older.len(),
-                        older
-                            .iter()
-                            .map(|s| describe(s.row))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                    older.iter().map(|s| self.session_ev(s)).collect(),
-                )
-            } else if visible && !undated {
-                (
-                    Revocation::Effective,
-                    Some(Severity::Info),
-                    format!("role {role}: revoked at {at}; no session that began before is alive"),
-                    vec![self.ev("/stat_activity")],
-                )
-            } else {
-                let why = if undated {
-                    "a session of the role shows no backend_start".to_string()
-                } else {
-                    blind.to_string()
-                };
-                (
-                    Revocation::Inconclusive,
-                    Some(Severity::Low),
-                    format!(
-                        "role {role}: revoked at {at}; whether a session outlives the revocation cannot be shown: {why}"
-                    ),
-                    vec![self.ev("/stat_activity").with_excerpt(why.clone())],
-                )
-            };
-            let mut sig = self.signal(
-                "pg-session-before-revocation",
-                role,
-                "revocation",
-                message,
-                evidence,
-            );
-            sig.revocation = Some(revocation);
-            sig.severity = severity;
             self.inv.signals.push(sig);
         }
     }
