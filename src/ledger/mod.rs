@@ -13,4 +13,4 @@ mod zombie;
 pub use format::{LedgerError, parse_jsonl, read_ledger, to_jsonl};
 pub use grant::{Grant, LEDGER_VERSION};
 pub use import::{ImportKind, import_file, parse_spec};
-pub use reconcile::{LedgerSummary, reconcile, revocations};
+pub use reconcile::{reconcile, revocations};

@@ -10,25 +10,9 @@ use super::zombie::ended;
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
+use crate::report::LedgerSummary;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The ledger view of the report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LedgerSummary {
-    pub sources: Vec<String>,
-    pub grants: usize,
-    pub active: usize,
-    pub ended: usize,
-    /// Grants matched to live identities (or proven gone).
-    pub reconciled: usize,
-    pub zombies: usize,
-    pub orphans: usize,
-    pub stretched: usize,
-    pub untraceable: usize,
-    pub revocations_verified: usize,
-}
 
 /// STS role sessions live at most this long after the trust that let them be assumed is gone.
 pub(super) const MAX_STS_SESSION: i64 = 12;

@@ -2,8 +2,10 @@
 
 mod coverage;
 pub mod render;
+mod sections;
 
 pub use coverage::{Counts, Coverage, ScopeCoverage};
+pub use sections::{FailOn, GateSummary, LedgerSummary, Probe, WaiverMatch, WaiverStatus};
 
 use crate::finding::Finding;
 use crate::model::{AccessPath, Credential, Identity, ScopeState, ScopeStatus};
@@ -36,24 +38,15 @@ pub struct Report {
     pub coverage: Coverage,
     pub scopes: Vec<ScopeStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gate: Option<crate::gate::GateSummary>,
+    pub gate: Option<GateSummary>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub waivers: Vec<crate::gate::WaiverStatus>,
+    pub waivers: Vec<WaiverStatus>,
     /// The ledger view, when a ledger was given (`--ledger`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ledger: Option<crate::ledger::LedgerSummary>,
+    pub ledger: Option<LedgerSummary>,
     /// Results of `--probe`: credentials that should be dead, tried once each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<Probe>,
-}
-
-/// One credential tried by `--probe`: `effective` when it was rejected for the right reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Probe {
-    pub kind: String,
-    pub id: String,
-    pub verdict: crate::model::Revocation,
-    pub reason: String,
 }
 
 impl Report {
