@@ -3,6 +3,7 @@
 mod coverage;
 pub mod render;
 mod sections;
+mod view;
 
 pub use coverage::{Counts, Coverage, ScopeCoverage};
 pub use sections::{FailOn, GateSummary, LedgerSummary, Probe, WaiverMatch, WaiverStatus};
