@@ -474,7 +474,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             walk(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            && !p
+                .file_stem()
+                .is_some_and(|s| s == "tests" || s.to_string_lossy().ends_with("_tests"))
+        {
             out.push(p);
         }
     }

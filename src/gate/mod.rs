@@ -4,42 +4,11 @@ mod baseline;
 mod waivers;
 
 pub use baseline::{Baseline, BaselineEntry};
-pub use waivers::{Waiver, WaiverFile, WaiverMatch, WaiverStatus};
+pub use waivers::{Waiver, WaiverFile};
 
 use crate::model::Revocation;
-use crate::report::Report;
+use crate::report::{FailOn, GateSummary, Report};
 use crate::rules::RuleSet;
-use serde::{Deserialize, Serialize};
-
-crate::model::kebab_enum!(
-    /// What fails the gate (`--fail-on`).
-    FailOn {
-        /// a new (not in the baseline), unwaived finding of a check that counts as standing privilege
-        NewStanding => "new-standing",
-        /// any unwaived finding whose revocation is not-effective, baseline or not
-        NotEffective => "not-effective",
-        /// any new unwaived finding
-        New => "new",
-        /// any unwaived finding, baseline or not
-        Any => "any"
-    }
-);
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateSummary {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<String>,
-    pub fail_on: Vec<FailOn>,
-    pub new: usize,
-    pub unchanged: usize,
-    /// In the baseline, gone now.
-    pub fixed: usize,
-    pub suppressed: usize,
-    pub expired_waivers: usize,
-    pub failed: bool,
-    pub reasons: Vec<String>,
-}
-
 /// Mark findings new/unchanged and suppressed, then decide. Pure.
 pub fn apply(
     report: &mut Report,

@@ -3,23 +3,10 @@
 
 use crate::checks::glob_match;
 use crate::finding::{Finding, Suppression};
+use crate::report::{WaiverMatch, WaiverStatus};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WaiverMatch {
-    /// A rule id (`GEN001`) or name (`standing-admin-access`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// An identity id or name; `*` and `?` wildcards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<String>,
-    /// A finding fingerprint (the `id` in the JSON report).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finding: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,22 +28,6 @@ pub struct WaiverFile {
     pub waiver: Vec<Waiver>,
     #[serde(skip)]
     pub path: String,
-}
-
-/// How each waiver fared in this run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WaiverStatus {
-    pub file: String,
-    pub index: usize,
-    #[serde(rename = "match")]
-    pub matcher: WaiverMatch,
-    pub owner: String,
-    pub reason: String,
-    pub ticket: String,
-    pub expires: String,
-    /// `active`, `expired` or `unused` (active but matched nothing).
-    pub status: String,
-    pub matched: usize,
 }
 
 fn expiry(text: &str) -> Option<DateTime<Utc>> {

@@ -13,7 +13,7 @@ mod zombie;
 pub use format::{LedgerError, parse_jsonl, read_ledger, to_jsonl};
 pub use grant::{Grant, LEDGER_VERSION};
 pub use import::{ImportKind, import_file, parse_spec};
-pub use reconcile::{LedgerSummary, reconcile};
+pub use reconcile::reconcile;
 
 /// The boundary of a broker's ledger (Vault and the like): it issues access into the others.
 pub const LEDGER_BOUNDARY: crate::model::Boundary = crate::model::Boundary::new("vault");

@@ -10,26 +10,10 @@ use super::zombie::ended;
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
+use crate::report::LedgerSummary;
 use crate::scan::Registry;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-/// The ledger view of the report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LedgerSummary {
-    pub sources: Vec<String>,
-    pub grants: usize,
-    pub active: usize,
-    pub ended: usize,
-    /// Grants matched to live identities (or proven gone).
-    pub reconciled: usize,
-    pub zombies: usize,
-    pub orphans: usize,
-    pub stretched: usize,
-    pub untraceable: usize,
-    pub revocations_verified: usize,
-}
 
 pub(super) fn grant_evidence(g: &Grant) -> Vec<Evidence> {
     if g.evidence.is_empty() {

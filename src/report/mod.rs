@@ -2,8 +2,11 @@
 
 mod coverage;
 pub mod render;
+mod sections;
+mod view;
 
 pub use coverage::{Counts, Coverage, ScopeCoverage};
+pub use sections::{FailOn, GateSummary, LedgerSummary, Probe, WaiverMatch, WaiverStatus};
 
 use crate::finding::Finding;
 use crate::model::{AccessPath, Credential, Identity, ScopeState, ScopeStatus};
@@ -36,24 +39,15 @@ pub struct Report {
     pub coverage: Coverage,
     pub scopes: Vec<ScopeStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gate: Option<crate::gate::GateSummary>,
+    pub gate: Option<GateSummary>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub waivers: Vec<crate::gate::WaiverStatus>,
+    pub waivers: Vec<WaiverStatus>,
     /// The ledger view, when a ledger was given (`--ledger`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ledger: Option<crate::ledger::LedgerSummary>,
+    pub ledger: Option<LedgerSummary>,
     /// Results of `--probe`: credentials that should be dead, tried once each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<Probe>,
-}
-
-/// One credential tried by `--probe`: `effective` when it was rejected for the right reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Probe {
-    pub kind: String,
-    pub id: String,
-    pub verdict: crate::model::Revocation,
-    pub reason: String,
 }
 
 impl Report {
@@ -73,5 +67,131 @@ impl Report {
             .find(|i| i.id == id)
             .map(|i| i.name.as_str())
             .unwrap_or(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Stages that fill the report; the report and its renderers must not depend on them.
+    const UPSTREAM: [&str; 4] = ["gate", "ledger", "app", "revocation"];
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src/report is readable") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The first segment of every `crate::` path in `text`, including each item of a
+    /// `crate::{a, b::c}` group.
+    fn crate_roots(text: &str) -> Vec<String> {
+        let mut roots = Vec::new();
+        let ident = |s: &str| -> String {
+            s.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        for (at, _) in text.match_indices("crate::") {
+            let rest = &text[at + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 0usize;
+                let mut item = String::new();
+                for c in group.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            roots.push(ident(&item));
+                            item.clear();
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    item.push(c);
+                }
+                roots.push(ident(&item));
+            } else {
+                roots.push(ident(rest));
+            }
+        }
+        roots
+    }
+
+    /// How many `super::` lead from the file's module to the crate root (`report/mod.rs`: 1).
+    fn depth(report_dir: &Path, file: &Path) -> usize {
+        let rel = file
+            .strip_prefix(report_dir)
+            .expect("file under src/report");
+        let mut n = 1 + rel.components().count();
+        if rel.file_name().is_some_and(|f| f == "mod.rs") {
+            n -= 1;
+        }
+        n
+    }
+
+    /// What a run of at least `depth` `super::` names: a path that leaves the report.
+    fn super_roots(text: &str, depth: usize) -> Vec<String> {
+        let step = "super::";
+        let mut roots = Vec::new();
+        for (at, _) in text.match_indices(step) {
+            if text[..at].ends_with(step) {
+                continue;
+            }
+            let mut rest = &text[at..];
+            let mut k = 0;
+            while let Some(r) = rest.strip_prefix(step) {
+                rest = r;
+                k += 1;
+            }
+            if k >= depth {
+                roots.push(crate_roots(&format!("crate::{rest}")).remove(0));
+            }
+        }
+        roots
+    }
+
+    #[test]
+    fn crate_roots_reads_plain_and_grouped_paths() {
+        let text = "use crate::model::X;\nuse crate::{finding::Finding, rules::{Check, RuleSet}};";
+        assert_eq!(crate_roots(text), ["model", "finding", "rules"]);
+        // Built at run time, so this file does not trip its own check.
+        let text = format!("use super::super::{}::X; super::Report", "gate");
+        assert_eq!(super_roots(&text, 2), ["gate"]);
+    }
+
+    /// The report is a leaf: every renderer, scan history and `merge` may depend on it.
+    #[test]
+    fn report_imports_none_of_the_stages_that_fill_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report");
+        let mut files = Vec::new();
+        rust_files(&dir, &mut files);
+        assert!(files.len() > 5, "found the report's sources in {dir:?}");
+        let mut offending = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("source is readable");
+            for root in crate_roots(&text) {
+                if UPSTREAM.contains(&root.as_str()) {
+                    offending.push(format!("{}: crate::{root}", file.display()));
+                }
+            }
+            for root in super_roots(&text, depth(&dir, &file)) {
+                if UPSTREAM.contains(&root.as_str()) {
+                    offending.push(format!("{}: super::…::{root}", file.display()));
+                }
+            }
+        }
+        assert!(
+            offending.is_empty(),
+            "src/report must not depend on {UPSTREAM:?}:\n{}",
+            offending.join("\n")
+        );
     }
 }

@@ -1,93 +1,82 @@
-use crate::report::{Counts, Report};
+use crate::report::{Report, view};
 use crate::rules::RuleSet;
 
 fn esc(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn counts_row(label: &str, scope: &str, c: &Counts) -> String {
+fn coverage_line(row: &view::CoverageRow) -> String {
+    let label = match row.level {
+        view::CoverageLevel::Overall => format!("**{}**", row.boundary),
+        _ => row.boundary.to_string(),
+    };
+    let counts: String = row.counts.iter().map(|n| format!("{n} | ")).collect();
     format!(
-        "| {label} | {} | {} | {} | {} | {} | {} | **{}** |\n",
-        esc(scope),
-        c.privileged_paths,
-        c.jit,
-        c.time_bound,
-        c.standing,
-        c.unknown,
-        c.percent_text()
+        "| {label} | {} | {counts}**{}** |\n",
+        esc(row.scope),
+        row.percent
     )
 }
 
 pub fn render(r: &Report, rules: &RuleSet) -> String {
+    let head = view::header(r);
     let mut s = format!(
         "# jitgap report\n\nVerdicts as of {} · jitgap {} · policy: max_jit_window {}, max_credential_age {}, stale_after {}\n\n",
-        r.generated_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        r.tool.version,
-        r.policy.max_jit_window.as_deref().unwrap_or("-"),
-        r.policy.max_credential_age.as_deref().unwrap_or("-"),
-        r.policy.stale_after.as_deref().unwrap_or("-"),
+        head.as_of, head.version, head.max_jit_window, head.max_credential_age, head.stale_after,
     );
     s += "## Coverage\n\nShare of privileged access paths (admin, write or unknown) that are just-in-time. \
           Time-bound (JIT in name only) and unknown paths count as not JIT.\n\n";
-    s += "| boundary | scope | privileged | jit | time-bound | standing | unknown | coverage |\n|---|---|--:|--:|--:|--:|--:|--:|\n";
-    for c in &r.coverage.scopes {
-        s += &counts_row(c.boundary.as_str(), &c.scope, &c.counts);
+    s += &format!(
+        "| boundary | scope | {} | coverage |\n|---|---|{}--:|\n",
+        view::COUNT_COLUMNS.join(" | "),
+        "--:|".repeat(view::COUNT_COLUMNS.len())
+    );
+    for row in view::coverage_rows(r)
+        .iter()
+        .filter(|row| row.level != view::CoverageLevel::Boundary)
+    {
+        s += &coverage_line(row);
     }
-    s += &counts_row("**overall**", "", &r.coverage.overall);
     s += "\n| boundary | scope | status | errors |\n|---|---|---|---|\n";
-    for sc in &r.scopes {
+    for sc in view::scope_rows(r) {
         s += &format!(
             "| {} | {} | {} | {} |\n",
             sc.boundary,
-            esc(&sc.scope),
+            esc(sc.scope),
             sc.status,
-            esc(&sc.errors.join("; "))
+            esc(&sc.errors)
         );
     }
-    if let Some(g) = &r.gate
-        && (!g.fail_on.is_empty() || g.baseline.is_some())
-    {
+    if let Some(g) = view::gate(r) {
+        let tally: Vec<String> = g.tally.iter().map(|(k, n)| format!("{k} {n}")).collect();
         s += &format!(
-            "\n## Gate: {}\n\nnew {} · unchanged {} · fixed {} · suppressed {} · expired waivers {}\n\n",
+            "\n## Gate: {}\n\n{} · expired waivers {}\n\n",
             if g.failed { "failed" } else { "passed" },
-            g.new,
-            g.unchanged,
-            g.fixed,
-            g.suppressed,
+            tally.join(" · "),
             g.expired_waivers
         );
-        for reason in &g.reasons {
+        for reason in g.reasons {
             s += &format!("- {}\n", esc(reason));
         }
     }
-    if let Some(l) = &r.ledger {
+    if let Some(l) = view::ledger(r) {
+        let labels: Vec<&str> = l.columns.iter().map(|(k, _)| *k).collect();
+        let values: Vec<String> = l.columns.iter().map(|(_, n)| n.to_string()).collect();
         s += &format!(
-            "\n## Ledger\n\nSources: {}\n\n| grants | active | ended | reconciled | zombies | orphans | stretched | untraceable | revocations verified |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "\n## Ledger\n\nSources: {}\n\n| {} |\n|{}\n| {} |\n",
             esc(&l.sources.join(", ")),
-            l.grants,
-            l.active,
-            l.ended,
-            l.reconciled,
-            l.zombies,
-            l.orphans,
-            l.stretched,
-            l.untraceable,
-            l.revocations_verified
+            labels.join(" | "),
+            "--:|".repeat(labels.len()),
+            values.join(" | ")
         );
     }
-    let mut findings: Vec<_> = r.findings.iter().collect();
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.rule_id.cmp(&b.rule_id))
-            .then(a.id.cmp(&b.id))
-    });
-    s += &format!("\n## Findings ({})\n\n", findings.len());
-    if !findings.is_empty() {
+    let findings = view::findings(r, view::Include::All);
+    s += &format!("\n## Findings ({})\n\n", findings.rows.len());
+    if !findings.rows.is_empty() {
         s += "| severity | rule | identity | revocation | message |\n|---|---|---|---|---|\n";
-        for f in &findings {
-            let sup = if f.is_suppressed() {
+        for row in &findings.rows {
+            let f = row.finding;
+            let sup = if row.suppressed {
                 " *(suppressed)*"
             } else {
                 ""
@@ -98,13 +87,14 @@ pub fn render(r: &Report, rules: &RuleSet) -> String {
                 f.rule_id,
                 f.rule_id.to_lowercase(),
                 f.name,
-                esc(r.identity_name(&f.identity)),
-                f.revocation.map(|x| x.as_str()).unwrap_or(""),
+                esc(row.identity),
+                row.revocation,
                 esc(&f.message)
             );
         }
         s += "\n### Evidence\n\n";
-        for f in &findings {
+        for row in &findings.rows {
+            let f = row.finding;
             s += &format!("- `{}` {} on `{}`:", f.id, f.rule_id, esc(&f.identity));
             for e in &f.evidence {
                 s += &format!(
@@ -120,33 +110,24 @@ pub fn render(r: &Report, rules: &RuleSet) -> String {
             s += "\n";
         }
     }
-    let privileged: Vec<_> = r
-        .access_paths
-        .iter()
-        .filter(|p| p.privilege.is_privileged())
-        .collect();
+    let privileged = view::privileged_paths(r);
     s += &format!("\n## Privileged access paths ({})\n\n", privileged.len());
     if !privileged.is_empty() {
         s += "| identity | entitlement | privilege | enforcement | credential | basis |\n|---|---|---|---|---|---|\n";
         for p in privileged {
             s += &format!(
                 "| {} | {} | {} | {} | {} | {}: {} |\n",
-                esc(r.identity_name(&p.identity)),
-                esc(&p.entitlement),
+                esc(p.identity),
+                esc(p.entitlement),
                 p.privilege,
                 p.enforcement,
-                p.credential_lifetime,
-                p.basis.enforcement.rule,
-                esc(&p.basis.enforcement.reason)
+                p.credential,
+                p.rule,
+                esc(p.reason)
             );
         }
     }
-    let mut used: Vec<_> = rules
-        .checks
-        .iter()
-        .filter(|c| r.findings.iter().any(|f| f.rule_id == c.id))
-        .collect();
-    used.sort_by(|a, b| a.id.cmp(&b.id));
+    let used = view::fired_checks_by_id(r, rules);
     if !used.is_empty() {
         s += "\n## Rules\n\n";
         for c in used {

@@ -2,7 +2,7 @@
 //! `partialFingerprints` and a `security-severity` on its rule.
 
 use crate::model::Severity;
-use crate::report::Report;
+use crate::report::{Report, view};
 use crate::rules::RuleSet;
 use serde_json::{Value, json};
 
@@ -82,11 +82,7 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
         .rev()
         .find_map(|i| file_uri(i))
         .unwrap_or_else(|| "jitgap.toml".into());
-    let used: Vec<&crate::rules::Check> = rules
-        .checks
-        .iter()
-        .filter(|c| report.findings.iter().any(|f| f.rule_id == c.id))
-        .collect();
+    let used = view::fired_checks(report, rules);
     let rule_objs: Vec<Value> = used
         .iter()
         .map(|c| {

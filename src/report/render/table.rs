@@ -1,4 +1,4 @@
-use crate::report::{Counts, Report};
+use crate::report::{Report, view};
 use crate::rules::RuleSet;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -11,103 +11,45 @@ fn table(width: u16, header: &[&str]) -> Table {
     t
 }
 
-fn count_cells(c: &Counts) -> Vec<Cell> {
-    [
-        c.privileged_paths,
-        c.jit,
-        c.time_bound,
-        c.standing,
-        c.unknown,
-    ]
-    .iter()
-    .map(|n| Cell::new(n).set_alignment(CellAlignment::Right))
-    .chain(std::iter::once(
-        Cell::new(c.percent_text()).set_alignment(CellAlignment::Right),
-    ))
-    .collect()
+fn coverage_cells(row: &view::CoverageRow) -> Vec<Cell> {
+    [row.boundary, row.scope, row.status]
+        .into_iter()
+        .map(Cell::new)
+        .chain(
+            row.counts
+                .iter()
+                .map(|n| Cell::new(n).set_alignment(CellAlignment::Right)),
+        )
+        .chain(std::iter::once(
+            Cell::new(&row.percent).set_alignment(CellAlignment::Right),
+        ))
+        .collect()
 }
 
 pub fn render(r: &Report, width: u16) -> String {
+    let head = view::header(r);
     let mut out = format!(
         "jitgap {} — verdicts as of {}\n\n",
-        r.tool.version,
-        r.generated_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        head.version, head.as_of
     );
     out += "Coverage: privileged access paths that are just-in-time (time-bound and unknown count as not JIT)\n";
-    let mut t = table(
-        width,
-        &[
-            "boundary",
-            "scope",
-            "status",
-            "privileged",
-            "jit",
-            "time-bound",
-            "standing",
-            "unknown",
-            "coverage",
-        ],
-    );
-    for s in &r.coverage.scopes {
-        let status = r
-            .scopes
-            .iter()
-            .find(|x| x.boundary == s.boundary && x.scope == s.scope)
-            .map(|x| x.status.as_str())
-            .unwrap_or("");
-        let mut row = vec![
-            Cell::new(s.boundary),
-            Cell::new(&s.scope),
-            Cell::new(status),
-        ];
-        row.extend(count_cells(&s.counts));
-        t.add_row(row);
+    let mut header = vec!["boundary", "scope", "status"];
+    header.extend(view::COUNT_COLUMNS);
+    header.push("coverage");
+    let mut t = table(width, &header);
+    for row in view::coverage_rows(r) {
+        t.add_row(coverage_cells(&row));
     }
-    for b in r
-        .coverage
-        .boundaries
-        .iter()
-        .filter(|_| r.coverage.boundaries.len() > 1)
-    {
-        let mut row = vec![
-            Cell::new(b.boundary),
-            Cell::new("(all scopes)"),
-            Cell::new(""),
-        ];
-        row.extend(count_cells(&b.counts));
-        t.add_row(row);
-    }
-    let mut row = vec![Cell::new("overall"), Cell::new(""), Cell::new("")];
-    row.extend(count_cells(&r.coverage.overall));
-    t.add_row(row);
     out += &format!("{t}\n");
-    for s in r.incomplete_scopes() {
-        for e in &s.errors {
-            out += &format!("! {} {}/{}: {e}\n", s.status, s.boundary, s.scope);
-        }
+    for p in view::scope_problems(r) {
+        out += &format!("! {} {}/{}: {}\n", p.status, p.boundary, p.scope, p.error);
     }
 
-    if let Some(l) = &r.ledger {
-        out += &format!(
-            "\nLedger: {} grant(s) ({} active, {} ended), {} reconciled — zombies {}, orphans {}, stretched {}, untraceable {}, revocations verified {}\n",
-            l.grants,
-            l.active,
-            l.ended,
-            l.reconciled,
-            l.zombies,
-            l.orphans,
-            l.stretched,
-            l.untraceable,
-            l.revocations_verified
-        );
+    if let Some(l) = view::ledger(r) {
+        out += &format!("\nLedger: {}\n", l.line);
     }
 
-    let privileged: Vec<_> = r
-        .access_paths
-        .iter()
-        .filter(|p| p.privilege.is_privileged())
-        .collect();
+    let privileged = view::privileged_paths(r);
     if !privileged.is_empty() {
         out += &format!("\nPrivileged access paths ({})\n", privileged.len());
         let mut t = table(
@@ -123,68 +65,59 @@ pub fn render(r: &Report, width: u16) -> String {
         );
         for p in privileged {
             t.add_row(vec![
-                Cell::new(r.identity_name(&p.identity)),
-                Cell::new(&p.entitlement),
+                Cell::new(p.identity),
+                Cell::new(p.entitlement),
                 Cell::new(p.privilege),
                 Cell::new(p.enforcement),
-                Cell::new(p.credential_lifetime),
-                Cell::new(&p.basis.enforcement.reason),
+                Cell::new(p.credential),
+                Cell::new(p.reason),
             ]);
         }
         out += &format!("{t}\n");
     }
 
-    let active: Vec<_> = r.active_findings().collect();
-    let suppressed = r.findings.len() - active.len();
-    out += &format!("\nFindings: {} ({} suppressed)\n", active.len(), suppressed);
-    if !active.is_empty() {
-        let mut sorted = active.clone();
-        sorted.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.rule_id.cmp(&b.rule_id))
-                .then(a.id.cmp(&b.id))
-        });
-        let with_baseline = r.gate.as_ref().is_some_and(|g| g.baseline.is_some());
+    let findings = view::findings(r, view::Include::Active);
+    out += &format!(
+        "\nFindings: {} ({} suppressed)\n",
+        findings.active, findings.suppressed
+    );
+    if !findings.rows.is_empty() {
         let mut header = vec!["severity", "rule", "identity", "revocation"];
-        if with_baseline {
+        if findings.with_baseline {
             header.push("baseline");
         }
         header.push("message");
         let mut t = table(width, &header);
-        for f in sorted {
-            let mut row = vec![
+        for row in &findings.rows {
+            let f = row.finding;
+            let mut cells = vec![
                 Cell::new(f.severity),
                 Cell::new(format!("{} {}", f.rule_id, f.name)),
-                Cell::new(r.identity_name(&f.identity)),
-                Cell::new(f.revocation.map(|x| x.as_str()).unwrap_or("")),
+                Cell::new(row.identity),
+                Cell::new(row.revocation),
             ];
-            if with_baseline {
-                row.push(Cell::new(f.baseline.as_deref().unwrap_or("")));
+            if findings.with_baseline {
+                cells.push(Cell::new(row.baseline));
             }
-            row.push(Cell::new(&f.message));
-            t.add_row(row);
+            cells.push(Cell::new(&f.message));
+            t.add_row(cells);
         }
         out += &format!("{t}\n");
     }
-    for w in r.waivers.iter().filter(|w| w.status != "active") {
+    for w in view::waiver_notices(r) {
         out += &format!(
             "! waiver #{} ({}, owner {}): {}\n",
             w.index, w.file, w.owner, w.status
         );
     }
-    if let Some(g) = &r.gate
-        && (!g.fail_on.is_empty() || g.baseline.is_some())
-    {
+    if let Some(g) = view::gate(r) {
+        let tally: Vec<String> = g.tally.iter().map(|(k, n)| format!("{k} {n}")).collect();
         out += &format!(
-            "\nGate: {} — new {}, unchanged {}, fixed {}, suppressed {}\n",
+            "\nGate: {} — {}\n",
             if g.failed { "FAILED" } else { "passed" },
-            g.new,
-            g.unchanged,
-            g.fixed,
-            g.suppressed
+            tally.join(", ")
         );
-        for reason in &g.reasons {
+        for reason in g.reasons {
             out += &format!("  {reason}\n");
         }
     }
