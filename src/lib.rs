@@ -15,6 +15,7 @@ pub mod finding;
 pub mod gate;
 pub mod ledger;
 pub mod model;
+pub mod net;
 pub mod policy;
 pub mod redact;
 pub mod report;

@@ -8,6 +8,7 @@ mod support;
 use chrono::{Duration, Utc};
 use jitgap::ledger::import::vault::{VaultOptions, import_vault};
 use jitgap::ledger::{Grant, LedgerError};
+use jitgap::net::NetLimits;
 use serde_json::{Value, json};
 use std::sync::Once;
 use support::fake_http::FakeHttp;
@@ -68,6 +69,16 @@ fn options(addr: &str) -> VaultOptions {
         prefix: "database/creds/".into(),
         scope: SCOPE.into(),
         known_leases: vec![REVOKED.into()],
+        limits: quick(),
+    }
+}
+
+/// The default attempts with millisecond backoffs, so retries cost no test time.
+fn quick() -> NetLimits {
+    NetLimits {
+        base_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(5),
+        ..NetLimits::default()
     }
 }
 
@@ -290,7 +301,12 @@ fn an_empty_mount_is_an_empty_ledger_and_a_busy_vault_is_retried() {
         err.contains("503") && err.contains("sealed") && err.contains(&down.url),
         "{err}"
     );
-    assert_eq!(down.requests().len(), 3, "bounded retries");
+    assert!(err.contains("after 5 attempts"), "{err}");
+    assert_eq!(
+        down.requests().len(),
+        quick().max_attempts as usize,
+        "bounded retries"
+    );
 }
 
 fn opts_for(addr: &str) -> VaultOptions {

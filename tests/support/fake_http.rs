@@ -1,7 +1,9 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for the HTTP-API tests (Vault, …): it replays canned
 //! answers chosen by method, request target (path with query) and optionally a piece of the
 //! body, and records every request (method, target, headers, body) so a test can check what
-//! was sent — the auth header, and that only read calls were made.
+//! was sent — the auth header, and that only read calls were made. A route can also answer a
+//! sequence ([`FakeHttp::on_seq`]: e.g. 429 with `Retry-After: 0` twice, then 200), the last
+//! answer repeating once the sequence is spent.
 //!
 //! Each connection serves one request and is closed (`Connection: close`). A request no
 //! route matches gets `404 {"errors":["fake server: no canned answer for METHOD TARGET"]}`.
@@ -35,14 +37,39 @@ impl Recorded {
     }
 }
 
+/// One canned answer: status, JSON body and extra headers.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Canned {
+    pub fn new(status: u16, body: impl Into<String>) -> Canned {
+        Canned {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a response header, e.g. `("Retry-After", "0")`.
+    pub fn header(mut self, name: &str, value: &str) -> Canned {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
 struct Route {
     method: String,
     path: String,
     body_contains: Option<String>,
     /// How many more times this route answers (`None` = always).
     remaining: Option<usize>,
-    status: u16,
-    body: String,
+    /// Answered in order; the last one repeats.
+    answers: Vec<Canned>,
+    served: usize,
 }
 
 #[derive(Default)]
@@ -91,7 +118,13 @@ impl FakeHttp {
 
     /// Answer `method target` with `status` and `body` (JSON), every time.
     pub fn on(&self, method: &str, path: &str, status: u16, body: impl Into<String>) -> &Self {
-        self.add(method, path, None, None, status, body.into())
+        self.add(method, path, None, None, vec![Canned::new(status, body)])
+    }
+
+    /// Answer `method target` with `answers` in turn, the last one for every later request.
+    pub fn on_seq(&self, method: &str, path: &str, answers: Vec<Canned>) -> &Self {
+        assert!(!answers.is_empty(), "on_seq needs at least one answer");
+        self.add(method, path, None, None, answers)
     }
 
     /// Answer `method target` whose body contains `body_contains`.
@@ -108,8 +141,7 @@ impl FakeHttp {
             path,
             Some(body_contains.to_string()),
             None,
-            status,
-            body.into(),
+            vec![Canned::new(status, body)],
         )
     }
 
@@ -123,7 +155,13 @@ impl FakeHttp {
         status: u16,
         body: impl Into<String>,
     ) -> &Self {
-        self.add(method, path, None, Some(times), status, body.into())
+        self.add(
+            method,
+            path,
+            None,
+            Some(times),
+            vec![Canned::new(status, body)],
+        )
     }
 
     fn add(
@@ -132,16 +170,15 @@ impl FakeHttp {
         path: &str,
         body_contains: Option<String>,
         remaining: Option<usize>,
-        status: u16,
-        body: String,
+        answers: Vec<Canned>,
     ) -> &Self {
         self.state.lock().unwrap().routes.push(Route {
             method: method.to_string(),
             path: path.to_string(),
             body_contains,
             remaining,
-            status,
-            body,
+            answers,
+            served: 0,
         });
         self
     }
@@ -167,7 +204,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let Some(request) = read_request(&stream) else {
         return;
     };
-    let (status, body) = {
+    let answer = {
         let mut state = state.lock().unwrap();
         state.requests.push(request.clone());
         let route = state.routes.iter_mut().find(|r| {
@@ -183,9 +220,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 if let Some(n) = r.remaining.as_mut() {
                     *n -= 1;
                 }
-                (r.status, r.body.clone())
+                let answer = r.answers[r.served.min(r.answers.len() - 1)].clone();
+                r.served += 1;
+                answer
             }
-            None => (
+            None => Canned::new(
                 404,
                 serde_json::json!({ "errors": [format!(
                     "fake server: no canned answer for {} {}",
@@ -195,12 +234,19 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             ),
         }
     };
+    let extra: String = answer
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
     let mut stream = stream;
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        reason(status),
-        body.len()
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{}",
+        answer.status,
+        reason(answer.status),
+        answer.body.len(),
+        answer.body
     );
     let _ = stream.flush();
 }
@@ -246,11 +292,14 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         204 => "No Content",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         _ => "Status",
     }
 }

@@ -21,7 +21,10 @@
 //!
 //! The token is read from the environment variable named in [`VaultOptions::token_env`]
 //! (never from a flag), sent only as `X-Vault-Token` (marked sensitive; redirects are not
-//! followed, so it never goes to another host) and scrubbed from every error. A lease that
+//! followed, so it never goes to another host) and scrubbed from every error. Calls go
+//! through the shared client and retry policy of [`crate::net`] ([`VaultOptions::limits`]):
+//! throttling (429) and an unavailable or sealed Vault (502/503/504, connection failures)
+//! are retried with backoff; a refusal (403) is not. A lease that
 //! was listed, or is known from an earlier ledger, and whose lookup answers
 //! `{"errors":["invalid lease"]}` is gone: revoked, or expired and cleaned up — Vault does not
 //! say which, so `revoked_at` is when that was observed (label `revoked_observed=true`).
@@ -29,11 +32,10 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, HeaderValue};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::header::HeaderValue;
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -41,6 +43,7 @@ use tokio::task::JoinSet;
 use super::{new_grant, rfc3339};
 use crate::ledger::{Grant, LedgerError};
 use crate::model::{Boundary, Evidence};
+use crate::net::{NetError, NetLimits};
 use crate::redact::{REDACTED, redact};
 
 /// Where to read and what to call the result.
@@ -58,6 +61,8 @@ pub struct VaultOptions {
     pub scope: String,
     /// Lease ids from an earlier ledger, looked up even when no longer listed.
     pub known_leases: Vec<String>,
+    /// Timeouts and retries for every call.
+    pub limits: NetLimits,
 }
 
 impl VaultOptions {
@@ -81,14 +86,13 @@ impl VaultOptions {
             prefix: DEFAULT_PREFIX.into(),
             scope: scope.into(),
             known_leases: Vec::new(),
+            limits: NetLimits::default(),
         })
     }
 }
 
 pub const DEFAULT_PREFIX: &str = "database/creds/";
 const SOURCE: &str = "vault";
-const TIMEOUT: Duration = Duration::from_secs(10);
-const ATTEMPTS: u32 = 3;
 const MAX_IN_FLIGHT: usize = 8;
 /// Folders below the prefix walked at most (`<role>/` is one).
 const MAX_DEPTH: usize = 3;
@@ -132,9 +136,13 @@ pub async fn import_vault(opts: &VaultOptions) -> Result<Vec<Grant>, LedgerError
 
 struct Vault {
     client: Client,
+    limits: NetLimits,
     base: String,
     addr: String,
     token: String,
+    /// `X-Vault-Token`, marked sensitive.
+    token_header: HeaderValue,
+    namespace: Option<HeaderValue>,
 }
 
 /// An answer: status and the JSON body (`Null` when the body is not JSON).
@@ -162,38 +170,32 @@ impl Vault {
                 opts.token_env
             )));
         }
-        let mut headers = HeaderMap::new();
-        let mut value = HeaderValue::from_str(&token).map_err(|_| {
+        let mut token_header = HeaderValue::from_str(&token).map_err(|_| {
             fail(format!(
                 "{} holds characters a token cannot have",
                 opts.token_env
             ))
         })?;
-        value.set_sensitive(true);
-        headers.insert("X-Vault-Token", value);
-        if let Some(ns) = opts
+        token_header.set_sensitive(true);
+        let namespace = opts
             .namespace
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty())
-        {
-            let ns = HeaderValue::from_str(ns)
-                .map_err(|_| fail("VAULT_NAMESPACE is not a valid header value".into()))?;
-            headers.insert("X-Vault-Namespace", ns);
-        }
-        let client = Client::builder()
-            .default_headers(headers)
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("jitgap/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| fail(format!("cannot build the HTTP client: {e}")))?;
+            .map(|ns| {
+                HeaderValue::from_str(ns)
+                    .map_err(|_| fail("VAULT_NAMESPACE is not a valid header value".into()))
+            })
+            .transpose()?;
+        let client = crate::net::client(&opts.limits).map_err(|e| fail(e.to_string()))?;
         Ok(Vault {
             client,
+            limits: opts.limits,
             base: format!("{addr}/v1"),
             addr,
             token,
+            token_header,
+            namespace,
         })
     }
 
@@ -234,7 +236,8 @@ impl Vault {
                     self.base
                 ))
             })
-            .await?;
+            .await
+            .map_err(|e| self.error(e.to_string()))?;
         match answer.status {
             StatusCode::NOT_FOUND if errors(&answer.body).is_empty() => Ok(Vec::new()),
             s if s.is_success() => {
@@ -265,7 +268,8 @@ impl Vault {
                     .request(Method::PUT, &url)
                     .json(&json!({ "lease_id": lease }))
             })
-            .await?;
+            .await
+            .map_err(|e| self.error(format!("lease {lease}: {e}")))?;
         let now = Utc::now();
         let role = lease.rsplit('/').nth(1).unwrap_or("").to_string();
         let mut g = new_grant(
@@ -335,37 +339,30 @@ impl Vault {
         Ok(g)
     }
 
-    /// Sends with bounded retries and backoff on 429, 5xx and transport failures.
-    async fn send<F>(&self, call: &str, request: F) -> Result<Answer, LedgerError>
+    /// Sends through [`crate::net::send`] with the token (and namespace) headers; a redirect
+    /// is an error, never followed.
+    async fn send<F>(&self, call: &str, request: F) -> Result<Answer, Failure>
     where
-        F: Fn() -> reqwest::RequestBuilder,
+        F: Fn() -> RequestBuilder,
     {
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(backoff(attempt)).await;
+        let reply = crate::net::send(&self.limits, || {
+            let r = request().header("X-Vault-Token", self.token_header.clone());
+            match &self.namespace {
+                Some(ns) => r.header("X-Vault-Namespace", ns.clone()),
+                None => r,
             }
-            match request().send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let text = response.text().await.unwrap_or_default();
-                    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    let answer = Answer { status, body };
-                    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                        last = describe(&answer);
-                        continue;
-                    }
-                    if status.is_redirection() {
-                        return Err(self.error(format!(
-                            "{call}: answered {status} (a redirect, not followed so the token stays with this address; point VAULT_ADDR at the active node)"
-                        )));
-                    }
-                    return Ok(answer);
-                }
-                Err(e) => last = format!("cannot reach it: {}", error_chain(&e)),
-            }
+        })
+        .await?;
+        if reply.status.is_redirection() {
+            return Err(Failure::Redirect(format!(
+                "{call}: answered {} (a redirect, not followed so the token stays with this address; point VAULT_ADDR at the active node)",
+                reply.status
+            )));
         }
-        Err(self.error(format!("{call}: {last} (after {ATTEMPTS} attempts)")))
+        Ok(Answer {
+            status: reply.status,
+            body: serde_json::from_str(&reply.body).unwrap_or(Value::Null),
+        })
     }
 
     fn refused(&self, call: &str, answer: &Answer, needs: &str) -> LedgerError {
@@ -376,6 +373,15 @@ impl Vault {
         };
         self.error(format!("{call}: {}{hint}", describe(answer)))
     }
+}
+
+/// Why a call produced no answer to read.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error("{0}")]
+    Redirect(String),
 }
 
 fn addr_label(addr: &str) -> String {
@@ -404,30 +410,6 @@ fn describe(answer: &Answer) -> String {
     }
 }
 
-/// An error and its causes, `a: b: c`, skipping a cause whose text is already there.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
-/// 250 ms, 500 ms, … plus up to 100 ms of jitter.
-fn backoff(attempt: u32) -> Duration {
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::from(d.subsec_nanos()) % 100)
-        .unwrap_or(0);
-    Duration::from_millis(250 * (1 << (attempt - 1)) + jitter)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,15 +421,5 @@ mod tests {
             ["invalid lease"]
         );
         assert!(errors(&json!({"data": {}})).is_empty());
-    }
-
-    #[test]
-    fn backoff_grows_and_stays_bounded() {
-        assert!(
-            backoff(1) >= Duration::from_millis(250) && backoff(1) < Duration::from_millis(350)
-        );
-        assert!(
-            backoff(2) >= Duration::from_millis(500) && backoff(2) < Duration::from_millis(600)
-        );
     }
 }
