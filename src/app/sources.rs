@@ -141,7 +141,8 @@ pub(super) fn gather(
         for scope in vault {
             spin.say("reading Vault leases");
             let result = rt.block_on(async {
-                let opts = crate::ledger::import::vault::VaultOptions::from_env(scope)?;
+                let mut opts = crate::ledger::import::vault::VaultOptions::from_env(scope)?;
+                opts.limits = config.limits.net;
                 crate::ledger::import::vault::import_vault(&opts).await
             });
             match result {

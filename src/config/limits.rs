@@ -1,6 +1,7 @@
 //! `[limits]`: how hard live collection may push each boundary (design.md §10, polite to APIs).
 
 use super::spans::{ConfigError, Located, section};
+use crate::net::NetLimits;
 use crate::scan::Live;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -16,24 +17,20 @@ const DEFAULT_SCOPE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 pub struct Limits {
     /// Scopes of one boundary collected at once.
     pub concurrency: usize,
-    /// One API call or SQL query.
-    pub call_timeout: Duration,
     /// One whole scope: past it the scope is `failed` and the others go on.
     pub scope_timeout: Duration,
-    /// Attempts per call on throttling or a transient failure.
-    pub max_attempts: u32,
+    /// Per call: timeout, attempts on throttling or a transient failure, backoff.
+    pub net: NetLimits,
     /// `[limits.<boundary>]`.
     pub boundaries: BTreeMap<String, BoundaryLimits>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        let live = Live::default();
         Limits {
             concurrency: DEFAULT_CONCURRENCY,
-            call_timeout: live.call_timeout,
             scope_timeout: DEFAULT_SCOPE_TIMEOUT,
-            max_attempts: live.max_attempts,
+            net: NetLimits::default(),
             boundaries: BTreeMap::new(),
         }
     }
@@ -57,8 +54,7 @@ impl Limits {
 
     pub fn live(&self) -> Live {
         Live {
-            call_timeout: self.call_timeout,
-            max_attempts: self.max_attempts,
+            net: self.net,
         }
     }
 }
@@ -66,14 +62,13 @@ impl Limits {
 fn duration(loc: &Located<'_>, value: Spanned<DeValue<'_>>) -> Result<Duration, ConfigError> {
     let at = value.span().start;
     let text: String = section(loc, value)?;
-    crate::time::parse_duration(&text)
+    crate::net::parse_limit_duration(&text)
         .ok()
-        .and_then(|d| d.to_std().ok())
         .filter(|d| !d.is_zero())
         .ok_or_else(|| {
             loc.at(
                 at,
-                format!("`{text}` is not a positive duration (e.g. \"30s\", \"15m\")"),
+                format!("`{text}` is not a positive duration (e.g. \"500ms\", \"30s\", \"15m\")"),
             )
         })
 }
@@ -104,9 +99,11 @@ pub(super) fn parse(
     for (key, value) in table {
         let r = match key.get_ref().as_ref() {
             "concurrency" => positive(loc, value).map(|n| out.concurrency = n),
-            "call_timeout" => duration(loc, value).map(|d| out.call_timeout = d),
+            "call_timeout" => duration(loc, value).map(|d| out.net.request_timeout = d),
             "scope_timeout" => duration(loc, value).map(|d| out.scope_timeout = d),
-            "max_attempts" => positive(loc, value).map(|n| out.max_attempts = n),
+            "max_attempts" => positive(loc, value).map(|n| out.net.max_attempts = n),
+            "base_backoff" => duration(loc, value).map(|d| out.net.base_backoff = d),
+            "max_backoff" => duration(loc, value).map(|d| out.net.max_backoff = d),
             name if matches!(value.get_ref(), DeValue::Table(_)) => {
                 section::<BoundaryLimits>(loc, value).map(|b| {
                     out.boundaries.insert(name.to_string(), b);
@@ -115,7 +112,7 @@ pub(super) fn parse(
             name => Err(loc.at(
                 key.span().start,
                 format!(
-                    "unknown key `{name}`; expected concurrency, call_timeout, scope_timeout, max_attempts or a [limits.<boundary>] table"
+                    "unknown key `{name}`; expected concurrency, call_timeout, scope_timeout, max_attempts, base_backoff, max_backoff or a [limits.<boundary>] table"
                 ),
             )),
         };

@@ -299,6 +299,8 @@ max_renewal_gap = "1h"
 # call_timeout = "30s"                 # one API call or SQL query
 # scope_timeout = "15m"                # one whole scope
 # max_attempts = 5                     # per call, on throttling (429, Throttling, Rate exceeded)
+# base_backoff = "500ms"               # doubled each attempt, with jitter; Retry-After honoured
+# max_backoff = "30s"
 # [limits.aws]
 # concurrency = 4
 

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 /// A boxed future, so the trait stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -118,22 +117,11 @@ impl std::fmt::Debug for LiveTarget {
     }
 }
 
-/// Limits every live call honours.
-#[derive(Debug, Clone)]
+/// What every live call honours: timeouts, attempts and backoff (`[limits]`), and the one
+/// HTTP client configuration REST-based scanners share ([`crate::net`]).
+#[derive(Debug, Clone, Default)]
 pub struct Live {
-    /// One API call or SQL query.
-    pub call_timeout: Duration,
-    /// Attempts per call on throttling or a transient failure.
-    pub max_attempts: u32,
-}
-
-impl Default for Live {
-    fn default() -> Self {
-        Live {
-            call_timeout: Duration::from_secs(30),
-            max_attempts: 5,
-        }
-    }
+    pub net: crate::net::NetLimits,
 }
 
 /// A scanner's flags or config section could not be used.
