@@ -5,7 +5,7 @@
 //! evaluated in parallel, in chunks, each chunk into its own [`Inventory`]; the chunks are
 //! concatenated in export order, users first, so the result does not depend on scheduling.
 
-use super::credentials::{UserCredentials, parse_access_keys, parse_credential_report};
+use super::credentials::{UserCredentials, merge, parse_access_keys, parse_credential_report};
 use super::gaad::{Gaad, Tag};
 use super::policies::{GroupIndex, ManagedIndex};
 use super::privilege::TierCache;
@@ -13,6 +13,7 @@ use super::raw::AwsRaw;
 use crate::model::*;
 use crate::policy::Policy;
 use crate::rules::AwsCatalogue;
+use crate::scan::Doc;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -74,6 +75,8 @@ impl<'c> Memo<'c> {
     }
 }
 
+type ParseCredentials = fn(&Doc, &mut BTreeMap<String, UserCredentials>) -> Result<(), String>;
+
 /// Identities per parallel task: small enough to balance, large enough to amortize.
 const CHUNK: usize = 64;
 
@@ -132,19 +135,27 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
             "{source}: IsTruncated is true: the export holds one page only; export with the CLI (which pages) or `jitgap collect`"
         ));
     }
-    let mut creds: Option<BTreeMap<String, UserCredentials>> = None;
-    for (doc, parse) in [
-        (&raw.access_keys, parse_access_keys as fn(&_, &mut _) -> _),
-        (&raw.credential_report, parse_credential_report),
-    ] {
-        if let Some(doc) = doc {
+    // Each credential document on its own, then merged: the listing wins for the keys it
+    // covers, whichever document is read first.
+    let mut read = |doc: &Option<Doc>, parse: ParseCredentials| {
+        doc.as_ref().map(|doc| {
             sources.push(doc.source.clone());
-            let map = creds.get_or_insert_with(BTreeMap::new);
-            if let Err(e) = parse(doc, map) {
+            let mut map = BTreeMap::new();
+            if let Err(e) = parse(doc, &mut map) {
                 errors.push(e);
             }
-        }
-    }
+            map
+        })
+    };
+    let listing = read(&raw.access_keys, parse_access_keys);
+    let report = read(&raw.credential_report, parse_credential_report);
+    let creds: Option<BTreeMap<String, UserCredentials>> = match (listing, report) {
+        (None, None) => None,
+        (listing, report) => Some(merge(
+            listing.unwrap_or_default(),
+            report.unwrap_or_default(),
+        )),
+    };
     let scope = Scope {
         ctx,
         account: account.clone(),
