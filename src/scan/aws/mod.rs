@@ -16,6 +16,7 @@ mod policies;
 mod privilege;
 pub mod raw;
 mod roles;
+pub(crate) mod sdk;
 mod trust;
 mod trust_signals;
 mod users;
