@@ -1,7 +1,8 @@
 //! One entitlement (an inline or managed policy on an identity) → its privilege and enforcement.
 
 use super::document::{Effect, PolicyDoc, TimeCondition};
-use super::privilege::{Grant, TierCache, denies_everything, statement_tier};
+use super::privilege::TierCache;
+use super::statement::{Grant, denies_everything, statement_tier};
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::{Decision, Enforcement, Evidence, Privilege, Window};
 use crate::policy::Policy;

@@ -17,6 +17,7 @@ mod privilege;
 pub mod raw;
 mod roles;
 pub(crate) mod sdk;
+mod statement;
 mod trust;
 mod trust_signals;
 mod users;
