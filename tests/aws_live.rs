@@ -92,6 +92,47 @@ fn rules_for(report: &Value, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each seeded access key once: the credential report and the key listing describe the same
+/// keys, and both are read (ci-deployer 1 key, etl-loader 2, old-batch 1 inactive).
+fn assert_one_finding_per_key(report: &Value, what: &str) {
+    let findings = |rule: &str, user: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .filter(|f| {
+                f["identity"]
+                    .as_str()
+                    .is_some_and(|i| i.ends_with(&format!("/{user}")))
+            })
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        findings("AWS003", "etl-loader"),
+        ["user etl-loader has 2 active access keys"],
+        "{what}"
+    );
+    assert_eq!(
+        findings("AWS003", "ci-deployer"),
+        Vec::<String>::new(),
+        "{what}"
+    );
+    let inactive = findings("AWS004", "old-batch");
+    assert_eq!(inactive.len(), 1, "{what}: {inactive:?}");
+    for (user, count) in [("ci-deployer", 1), ("etl-loader", 2), ("old-batch", 1)] {
+        let keys = report["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "access-key")
+            .filter(|c| c["identity"] == format!("arn:aws:iam::{ACCOUNT}:user/{user}"))
+            .count();
+        assert_eq!(keys, count, "{what}: access keys of {user}");
+    }
+}
+
 #[test]
 fn live_scan_gives_the_designed_verdicts_and_only_reads() {
     let moto = Moto::start();
@@ -134,6 +175,7 @@ fn live_scan_gives_the_designed_verdicts_and_only_reads() {
         "inactive key only: {old:?}"
     );
     assert!(rules_for(&r, "old-batch").contains(&"AWS004".to_string()));
+    assert_one_finding_per_key(&r, "live scan");
 
     // OIDC with a tight sub: ephemeral credential, permanent permissions: standing, not JIT.
     let rel = verdict(&r, "role", "gha-release");
@@ -280,6 +322,8 @@ fn collect_writes_a_snapshot_that_scans_the_same() {
         .output()
         .unwrap();
     let snap: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_one_finding_per_key(&live, "live scan");
+    assert_one_finding_per_key(&snap, "scan --from the collected snapshot");
     let key = |v: &Value| {
         let mut paths: Vec<String> = v["access_paths"]
             .as_array()

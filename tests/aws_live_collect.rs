@@ -201,6 +201,46 @@ fn collects_the_seeded_estate_with_read_only_calls() {
         assert!(key.get("SecretAccessKey").is_none(), "{key}");
     }
 
+    // Both documents describe the same keys (moto's CreateDate has microseconds, the
+    // report seconds): the scanner counts each key once.
+    use jitgap::scan::Scanner;
+    let rules = jitgap::scan::registry::embedded_rules().unwrap();
+    let policy = jitgap::policy::Policy::from_layers(&[&rules.policy]).unwrap();
+    let ctx = jitgap::scan::Context {
+        policy: &policy,
+        rules: &rules,
+        now: chrono::Utc::now(),
+    };
+    let jitgap::scan::Normalized {
+        inventory: inv,
+        errors,
+    } = jitgap::scan::aws::SCANNER.normalize(&raw.clone().into_scope(), &ctx);
+    assert!(errors.is_empty(), "{errors:?}");
+    let signals = |kind: &str| -> Vec<&str> {
+        inv.signals
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.message.as_str())
+            .collect()
+    };
+    assert_eq!(
+        signals("aws-two-active-access-keys"),
+        ["user etl-loader has 2 active access keys"]
+    );
+    assert_eq!(signals("aws-inactive-access-key").len(), 1);
+    let listed: BTreeSet<&str> = keys
+        .iter()
+        .filter_map(|k| k["AccessKeyId"].as_str())
+        .collect();
+    let counted: Vec<&str> = inv
+        .credentials
+        .iter()
+        .filter(|c| c.kind == "access-key")
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(counted.len(), 4, "{counted:?}");
+    assert_eq!(counted.iter().copied().collect::<BTreeSet<_>>(), listed);
+
     // Credential report.
     let report = raw.credential_report.as_ref().expect("credential report");
     assert_eq!(

@@ -53,9 +53,7 @@ impl Limits {
     }
 
     pub fn live(&self) -> Live {
-        Live {
-            net: self.net,
-        }
+        Live { net: self.net }
     }
 }
 

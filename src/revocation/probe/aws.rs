@@ -2,27 +2,19 @@
 //!
 //! `GetCallerIdentity` needs no permission and cannot be denied by a policy, so the answer
 //! speaks only to the key: accepted, or rejected as unknown (`InvalidClientTokenId`) or with
-//! a secret that does not match (`SignatureDoesNotMatch`). The client makes exactly one
-//! attempt (a retry could count against a lockout or alarm), signs for `us-east-1`, and an
-//! interceptor refuses any other action before it is sent.
+//! a secret that does not match (`SignatureDoesNotMatch`). The client (configured in
+//! `scan/aws/sdk.rs`, like the collector's) makes exactly one attempt (a retry could count
+//! against a lockout or alarm), signs for `us-east-1`, and an interceptor refuses any other
+//! action before it is sent.
 //!
 //! A key of another partition (GovCloud, China) is unknown to the commercial STS and would
 //! read as `InvalidClientTokenId`: point `--aws-endpoint-url` at that partition's STS.
 
-use aws_sdk_sts::Client;
-use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_sts::config::retry::RetryConfig;
-use aws_sdk_sts::config::timeout::TimeoutConfig;
-use aws_sdk_sts::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
-use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 
 use super::{Outcome, PROBE_TIMEOUT, ProbeOptions, error_chain};
-
-const REGION: &str = "us-east-1";
-const ACTION: &str = "GetCallerIdentity";
+use crate::scan::aws::sdk::{Auth, DEFAULT_REGION as REGION, Settings, Timeouts, sts_client};
 
 /// A long-term access key id: 16–128 upper-case letters and digits. `ASIA…` (temporary)
 /// keys are refused: without their session token STS rejects them even while valid.
@@ -45,7 +37,7 @@ pub(super) fn check_id(id: &str) -> Result<(), String> {
 
 pub(super) async fn probe(id: &str, secret: &str, opts: &ProbeOptions) -> Outcome {
     let (endpoint, at) = endpoint(opts);
-    let client = client(id, secret, endpoint.as_deref());
+    let client = sts_client(&settings(id, secret, endpoint)).await;
     match client.get_caller_identity().send().await {
         Ok(out) => Outcome::not_effective(format!(
             "the key still works: STS GetCallerIdentity at {at} accepted it as {} (account {})",
@@ -56,24 +48,21 @@ pub(super) async fn probe(id: &str, secret: &str, opts: &ProbeOptions) -> Outcom
     }
 }
 
-fn client(id: &str, secret: &str, endpoint: Option<&str>) -> Client {
-    let mut builder = aws_sdk_sts::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(id, secret, None, None, "jitgap-verify"))
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(PROBE_TIMEOUT)
-                .operation_attempt_timeout(PROBE_TIMEOUT)
-                .operation_timeout(PROBE_TIMEOUT)
-                .build(),
-        )
-        .interceptor(OnlyGetCallerIdentity);
-    if let Some(url) = endpoint {
-        builder = builder.endpoint_url(url);
+/// One attempt, [`PROBE_TIMEOUT`] for everything.
+fn settings(id: &str, secret: &str, endpoint: Option<String>) -> Settings {
+    Settings {
+        auth: Auth::Key {
+            id: id.to_string(),
+            secret: secret.to_string(),
+        },
+        endpoint_url: endpoint,
+        attempts: 1,
+        timeouts: Timeouts {
+            connect: PROBE_TIMEOUT,
+            attempt: PROBE_TIMEOUT,
+            operation: PROBE_TIMEOUT,
+        },
     }
-    Client::from_conf(builder.build())
 }
 
 /// The endpoint override and a label for messages: the option, else `AWS_ENDPOINT_URL_STS`,
@@ -179,43 +168,6 @@ pub(super) fn classify(code: Option<&str>, message: Option<&str>, at: &str) -> O
         None => Outcome::inconclusive(format!(
             "STS at {at} answered with an error without a code ({message})"
         )),
-    }
-}
-
-/// Refuses to send anything but `Action=GetCallerIdentity`.
-#[derive(Debug)]
-struct OnlyGetCallerIdentity;
-
-impl Intercept for OnlyGetCallerIdentity {
-    fn name(&self) -> &'static str {
-        "JitgapProbeReadOnlyGuard"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request();
-        let body = request.body().bytes().unwrap_or_default();
-        let mut actions: Vec<&[u8]> = body
-            .split(|&b| b == b'&')
-            .filter_map(|pair| pair.strip_prefix(b"Action="))
-            .collect();
-        if let Some((_, query)) = request.uri().split_once('?') {
-            actions.extend(
-                query
-                    .as_bytes()
-                    .split(|&b| b == b'&')
-                    .filter_map(|p| p.strip_prefix(b"Action=")),
-            );
-        }
-        if !actions.is_empty() && actions.iter().all(|a| *a == ACTION.as_bytes()) {
-            Ok(())
-        } else {
-            Err(format!("refused to send an STS request other than {ACTION}").into())
-        }
     }
 }
 

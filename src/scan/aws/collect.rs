@@ -3,20 +3,13 @@
 //! The result has the same shape as a saved export (see `raw.rs`), so live reads and
 //! snapshot files share one parse path. Every request passes an SDK interceptor that
 //! refuses any IAM action outside [`ALLOWED_OPERATIONS`](super::raw::ALLOWED_OPERATIONS) before it
-//! leaves the process (`guard.rs`).
+//! leaves the process (`guard.rs`); the client is configured in `sdk.rs`.
 //! Failures never abort the rest of the collection: each one becomes a message in
 //! [`AwsRaw::errors`].
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_config::environment::region::EnvironmentVariableRegionProvider;
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::profile::ProfileFileRegionProvider;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::error::DisplayErrorContext;
 use aws_sdk_iam::types::{AccessKeyLastUsed, AccessKeyMetadata};
@@ -26,8 +19,8 @@ use tokio::task::JoinSet;
 
 use super::collect_gaad::{Obj, authorization_details};
 use super::credential_report::{credential_report, report_users};
-use super::guard::ReadOnlyGuard;
 use super::raw::AwsRaw;
+use super::sdk::{Settings, iam_client};
 use crate::scan::Doc;
 
 const SOURCE_AUTHORIZATION_DETAILS: &str = "aws:iam:GetAccountAuthorizationDetails";
@@ -36,9 +29,6 @@ const SOURCE_CREDENTIAL_REPORT: &str = "aws:iam:GetCredentialReport";
 
 /// Requests in flight at once for the per-user and per-key calls.
 const MAX_IN_FLIGHT: usize = 8;
-/// GenerateCredentialReport is polled once a second, this many times at most.
-/// IAM is global; requests are signed for this region when none is configured.
-const DEFAULT_REGION: &str = "us-east-1";
 
 #[derive(Debug, Clone, Default)]
 pub struct AwsLiveOptions {
@@ -105,43 +95,8 @@ pub async fn collect(opts: &AwsLiveOptions) -> AwsRaw {
 // Client
 
 async fn client(opts: &AwsLiveOptions) -> Client {
-    // Environment, then the profile, then the IAM default; IMDS is not asked for a region.
-    let profile_region = match &opts.profile {
-        Some(name) => ProfileFileRegionProvider::builder()
-            .profile_name(name)
-            .build(),
-        None => ProfileFileRegionProvider::new(),
-    };
-    let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
-        .or_else(profile_region)
-        .or_else(Region::new(DEFAULT_REGION));
-
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
-        .retry_config(
-            RetryConfig::adaptive()
-                .with_max_attempts(6)
-                .with_initial_backoff(Duration::from_millis(200))
-                .with_max_backoff(Duration::from_secs(20)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .operation_timeout(Duration::from_secs(120))
-                .build(),
-        );
-    if let Some(name) = &opts.profile {
-        loader = loader.profile_name(name);
-    }
-    if let Some(url) = &opts.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    let sdk = loader.load().await;
-    let conf = aws_sdk_iam::config::Builder::from(&sdk)
-        .interceptor(ReadOnlyGuard)
-        .build();
-    Client::from_conf(conf)
+    let settings = Settings::collector(opts.profile.clone(), opts.endpoint_url.clone());
+    iam_client(&settings).await
 }
 
 /// Where requests go, for error messages.

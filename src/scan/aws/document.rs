@@ -134,6 +134,33 @@ impl Statement {
         }
     }
 
+    /// The `aws:TokenIssueTime` bound of an Allow: only credentials issued before it (at the
+    /// latest at it) get what the statement grants. `DateLessThan` and `DateLessThanEquals`
+    /// only: requests signed with an access key carry no issue time and fail them, while the
+    /// `…IfExists` forms let those requests through. Conditions with a value that is not a
+    /// date are left out (they bound nothing jitgap can read).
+    pub fn token_issued_before(&self) -> Option<DateTime<Utc>> {
+        if self.effect != Effect::Allow {
+            return None;
+        }
+        self.conditions
+            .iter()
+            .filter(|c| {
+                c.key.eq_ignore_ascii_case("aws:TokenIssueTime")
+                    && matches!(c.operator.as_str(), "DateLessThan" | "DateLessThanEquals")
+            })
+            .filter_map(|c| {
+                let dates: Option<Vec<_>> = c
+                    .values
+                    .iter()
+                    .map(|v| crate::time::parse_timestamp(v))
+                    .collect();
+                // Any value may match (OR); several conditions must all match (AND).
+                dates?.into_iter().max()
+            })
+            .min()
+    }
+
     /// The `aws:TokenIssueTime` bound of a Deny (`AWSRevokeOlderSessions`).
     pub fn token_issue_deny(&self) -> Option<DateTime<Utc>> {
         if self.effect != Effect::Deny {
@@ -191,5 +218,28 @@ mod tests {
             unreadable.statements[0].time_condition(),
             TimeCondition::Unreadable(_)
         ));
+    }
+
+    #[test]
+    fn reads_token_issue_bounds_of_allows() {
+        let d = parse_document(&json!({"Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
+                "DateLessThan": {"aws:TokenIssueTime": ["2019-01-01T00:00:00Z", "2020-01-01T00:00:00Z"]}}},
+            {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
+                "DateLessThanIfExists": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}},
+            {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
+                "DateLessThanEquals": {"aws:TokenIssueTime": "yesterday"}}},
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {
+                "DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}}]}))
+        .unwrap();
+        let bound = |i: usize| d.statements[i].token_issued_before();
+        // Any of the values may match: the latest bounds.
+        assert_eq!(
+            bound(0),
+            crate::time::parse_timestamp("2020-01-01T00:00:00Z")
+        );
+        assert_eq!(bound(1), None, "access keys pass …IfExists");
+        assert_eq!(bound(2), None, "not a date: nothing is bounded");
+        assert_eq!(bound(3), None, "a Deny revokes, it does not bound a grant");
     }
 }

@@ -1,7 +1,8 @@
 //! One entitlement (an inline or managed policy on an identity) → its privilege and enforcement.
 
 use super::document::{Effect, PolicyDoc, TimeCondition};
-use super::privilege::{TierCache, statement_tier, wildcard_match};
+use super::privilege::TierCache;
+use super::statement::{Grant, denies_everything, statement_tier};
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::{Decision, Enforcement, Evidence, Privilege, Window};
 use crate::policy::Policy;
@@ -48,7 +49,13 @@ pub(crate) struct Evaluated {
     pub evidence: Evidence,
     /// Deny statements with an `aws:TokenIssueTime` bound (session revocation).
     pub token_issue_denies: Vec<DateTime<Utc>>,
+    /// It grants nothing because unconditional Denies remove every action it allows.
+    pub denied_entirely: bool,
 }
+
+/// The longest an STS session lasts (GetSessionToken and GetFederationToken: 36 h; role
+/// sessions 12 h): past its `aws:TokenIssueTime` bound by more, an Allow reaches no session.
+const MAX_SESSION_HOURS: i64 = 36;
 
 pub(crate) struct Live {
     pub privilege: Privilege,
@@ -76,10 +83,10 @@ pub(crate) fn evaluate(
 ) -> Evaluated {
     match &ent.source {
         Source::Catalogue { tier, evidence } => {
-            let denied = denies.iter().any(|d| wildcard_match(d, "*"));
+            let denied = denies_everything(denies);
             Evaluated {
-                live: Some(Live {
-                    privilege: if denied { Privilege::Read } else { *tier },
+                live: (!denied).then(|| Live {
+                    privilege: *tier,
                     privilege_basis: Decision::new(
                         "aws.privilege.catalogue",
                         format!(
@@ -97,6 +104,7 @@ pub(crate) fn evaluate(
                 expired: vec![],
                 evidence: evidence.clone(),
                 token_issue_denies: vec![],
+                denied_entirely: denied,
             }
         }
         Source::Missing { evidence, why } => Evaluated {
@@ -110,6 +118,7 @@ pub(crate) fn evaluate(
             expired: vec![],
             evidence: evidence.clone(),
             token_issue_denies: vec![],
+            denied_entirely: false,
         },
         Source::Document {
             doc,
@@ -130,6 +139,7 @@ pub(crate) fn evaluate(
                 expired: vec![],
                 evidence: evidence.clone(),
                 token_issue_denies: vec![],
+                denied_entirely: false,
             },
             Ok(doc) => evaluate_document(doc, evidence, *created, denies, tiers, policy, now),
         },
@@ -156,8 +166,21 @@ fn evaluate_document(
 ) -> Evaluated {
     let mut parts = Vec::new();
     let mut expired = Vec::new();
+    let mut denied = false;
     for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-        let (privilege, privilege_reason) = statement_tier(s, denies, tiers);
+        // Only credentials issued before the bound: long enough ago, no session is left.
+        let session = chrono::Duration::hours(MAX_SESSION_HOURS);
+        if s.token_issued_before().is_some_and(|t| t + session <= now) {
+            continue;
+        }
+        let (privilege, privilege_reason) = match statement_tier(s, denies, tiers) {
+            Grant::Tier(p, why) => (p, why),
+            Grant::Denied => {
+                denied = true;
+                continue;
+            }
+            Grant::Inert => continue,
+        };
         let (enforcement, enforcement_basis, window) = match s.time_condition() {
             TimeCondition::None => (
                 Enforcement::Standing,
@@ -243,6 +266,7 @@ fn evaluate_document(
         }
     });
     Evaluated {
+        denied_entirely: denied && live.is_none(),
         live,
         expired,
         evidence: evidence.clone(),

@@ -1,5 +1,6 @@
-//! The read-only interceptor of the live collector: every IAM request is checked before it is
-//! sent, and refused unless its action is in [`ALLOWED_OPERATIONS`].
+//! The read-only interceptors of the AWS clients: every request is checked before it is sent,
+//! and refused unless its action is on the client's allow-list: the collector's IAM reads
+//! ([`ALLOWED_OPERATIONS`]), or the probe's one STS `GetCallerIdentity`.
 
 use aws_sdk_iam::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -7,28 +8,62 @@ use aws_sdk_iam::error::BoxError;
 
 use super::raw::ALLOWED_OPERATIONS;
 
-/// Refuses any request whose IAM `Action` is not in [`ALLOWED_OPERATIONS`].
+/// Refuses any request whose `Action` is not on its allow-list.
 ///
-/// IAM uses the AWS query protocol: the action travels as the `Action=` form parameter.
+/// IAM and STS use the AWS query protocol: the action travels as the `Action=` form parameter.
 /// The check reads the serialized request, i.e. what the server would act on, and fails
 /// closed when no action can be found.
-#[derive(Debug)]
-pub(super) struct ReadOnlyGuard;
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadOnlyGuard {
+    name: &'static str,
+    service: &'static str,
+    allowed: &'static [&'static str],
+}
+
+/// The live collector's IAM client: the read operations of [`ALLOWED_OPERATIONS`] only.
+pub(crate) const IAM_READS: ReadOnlyGuard = ReadOnlyGuard {
+    name: "JitgapReadOnlyGuard",
+    service: "IAM",
+    allowed: ALLOWED_OPERATIONS,
+};
+
+/// The access-key probe's STS client: `GetCallerIdentity` only.
+pub(crate) const STS_CALLER_IDENTITY: ReadOnlyGuard = ReadOnlyGuard {
+    name: "JitgapProbeReadOnlyGuard",
+    service: "STS",
+    allowed: &["GetCallerIdentity"],
+};
 
 impl ReadOnlyGuard {
-    fn check(context: &BeforeTransmitInterceptorContextRef<'_>) -> Result<(), BoxError> {
+    fn check(&self, context: &BeforeTransmitInterceptorContextRef<'_>) -> Result<(), BoxError> {
         let request = context.request();
         let mut actions = request.body().bytes().map(form_actions).unwrap_or_default();
         if let Some((_, query)) = request.uri().split_once('?') {
             actions.extend(form_actions(query.as_bytes()));
         }
-        check_actions(&actions).map_err(Into::into)
+        self.check_actions(&actions).map_err(Into::into)
+    }
+
+    fn check_actions(&self, actions: &[String]) -> Result<(), String> {
+        let service = self.service;
+        if actions.is_empty() {
+            return Err(format!(
+                "refused to send an {service} request: no Action found in it"
+            ));
+        }
+        match actions.iter().find(|a| !self.allowed.contains(&a.as_str())) {
+            Some(action) => Err(format!(
+                "refused to send {service} action {action:?}: not in the read-only allow-list ({})",
+                self.allowed.join(", ")
+            )),
+            None => Ok(()),
+        }
     }
 }
 
 impl Intercept for ReadOnlyGuard {
     fn name(&self) -> &'static str {
-        "JitgapReadOnlyGuard"
+        self.name
     }
 
     // Before the retry loop: refuses before credentials are even resolved.
@@ -38,7 +73,7 @@ impl Intercept for ReadOnlyGuard {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        Self::check(context)
+        self.check(context)
     }
 
     // The last look at each attempt before it is sent.
@@ -48,7 +83,7 @@ impl Intercept for ReadOnlyGuard {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        Self::check(context)
+        self.check(context)
     }
 }
 
@@ -64,22 +99,6 @@ fn form_actions(form: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn check_actions(actions: &[String]) -> Result<(), String> {
-    if actions.is_empty() {
-        return Err("refused to send an IAM request: no Action found in it".to_string());
-    }
-    match actions
-        .iter()
-        .find(|a| !ALLOWED_OPERATIONS.contains(&a.as_str()))
-    {
-        Some(action) => Err(format!(
-            "refused to send IAM action {action:?}: not in the read-only allow-list ({})",
-            ALLOWED_OPERATIONS.join(", ")
-        )),
-        None => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +112,10 @@ mod tests {
             vec!["GetCredentialReport"]
         );
         assert!(form_actions(b"Version=2010-05-08&NotAction=DeleteUser").is_empty());
+    }
+
+    fn check_actions(actions: &[String]) -> Result<(), String> {
+        IAM_READS.check_actions(actions)
     }
 
     #[test]
@@ -118,5 +141,20 @@ mod tests {
         // Fails closed when there is no action, or when any of several is not allowed.
         assert!(check_actions(&[]).is_err());
         assert!(check_actions(&["ListAccessKeys".into(), "DeleteAccessKey".into()]).is_err());
+    }
+
+    #[test]
+    fn the_probe_guard_allows_get_caller_identity_only() {
+        let check = |a: &str| STS_CALLER_IDENTITY.check_actions(&[a.to_string()]);
+        assert!(check("GetCallerIdentity").is_ok());
+        for op in [
+            "AssumeRole",
+            "GetSessionToken",
+            "GetAccountAuthorizationDetails",
+        ] {
+            let err = check(op).unwrap_err();
+            assert!(err.starts_with("refused to send STS action"), "{err}");
+        }
+        assert!(STS_CALLER_IDENTITY.check_actions(&[]).is_err());
     }
 }

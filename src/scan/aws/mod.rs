@@ -18,6 +18,8 @@ mod privilege;
 pub mod raw;
 mod roles;
 mod scanner;
+pub(crate) mod sdk;
+mod statement;
 mod trust;
 mod trust_signals;
 mod users;

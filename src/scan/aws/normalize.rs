@@ -7,14 +7,14 @@
 
 use super::BOUNDARY;
 use super::catalogue::AwsCatalogue;
-use super::credentials::{UserCredentials, parse_access_keys, parse_credential_report};
+use super::credentials::{UserCredentials, merge, parse_access_keys, parse_credential_report};
 use super::gaad::{Gaad, Tag};
 use super::policies::{GroupIndex, ManagedIndex};
 use super::privilege::TierCache;
 use super::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT};
 use crate::model::*;
 use crate::policy::Policy;
-use crate::scan::RawScope;
+use crate::scan::{Doc, RawScope};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -75,6 +75,8 @@ impl<'c> Memo<'c> {
         ev
     }
 }
+
+type ParseCredentials = fn(&Doc, &mut BTreeMap<String, UserCredentials>) -> Result<(), String>;
 
 /// Identities per parallel task: small enough to balance, large enough to amortize.
 const CHUNK: usize = 64;
@@ -138,22 +140,27 @@ pub fn normalize(
             "{source}: IsTruncated is true: the export holds one page only; export with the CLI (which pages) or `jitgap collect`"
         ));
     }
-    let mut creds: Option<BTreeMap<String, UserCredentials>> = None;
-    for (doc, parse) in [
-        (
-            raw.document(ACCESS_KEYS),
-            parse_access_keys as fn(&_, &mut _) -> _,
-        ),
-        (raw.document(CREDENTIAL_REPORT), parse_credential_report),
-    ] {
-        if let Some(doc) = doc {
+    // Each credential document on its own, then merged: the listing wins for the keys it
+    // covers, whichever document is read first.
+    let mut read = |doc: Option<&Doc>, parse: ParseCredentials| {
+        doc.map(|doc| {
             sources.push(doc.source.clone());
-            let map = creds.get_or_insert_with(BTreeMap::new);
-            if let Err(e) = parse(doc, map) {
+            let mut map = BTreeMap::new();
+            if let Err(e) = parse(doc, &mut map) {
                 errors.push(e);
             }
-        }
-    }
+            map
+        })
+    };
+    let listing = read(raw.document(ACCESS_KEYS), parse_access_keys);
+    let report = read(raw.document(CREDENTIAL_REPORT), parse_credential_report);
+    let creds: Option<BTreeMap<String, UserCredentials>> = match (listing, report) {
+        (None, None) => None,
+        (listing, report) => Some(merge(
+            listing.unwrap_or_default(),
+            report.unwrap_or_default(),
+        )),
+    };
     let scope = Scope {
         ctx,
         account: account.clone(),

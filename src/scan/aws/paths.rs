@@ -24,12 +24,14 @@ impl Scope<'_> {
             })
             .flat_map(unconditional_denies)
             .collect();
+        let mut denied_entirely = Vec::new();
         for ent in ents {
             let Evaluated {
                 live,
                 expired,
                 evidence,
                 token_issue_denies,
+                denied_entirely: denied,
             } = evaluate(
                 ent,
                 &denies,
@@ -71,6 +73,9 @@ impl Scope<'_> {
                     evidence: vec![evidence.clone()],
                 });
             }
+            if denied {
+                denied_entirely.push(ent.name.as_str());
+            }
             let Some(live) = live else { continue };
             let target = self.account.clone();
             out.inv.access_paths.push(AccessPath {
@@ -91,6 +96,14 @@ impl Scope<'_> {
                 },
                 evidence: vec![evidence],
             });
+        }
+        // No path for them, like any entitlement that grants nothing; the reviewer sees why.
+        if !denied_entirely.is_empty()
+            && let Some(identity) = out.inv.identities.last_mut().filter(|i| i.id == arn)
+        {
+            identity
+                .attributes
+                .insert("denied-entirely".into(), denied_entirely.join(", "));
         }
     }
 }

@@ -1,7 +1,6 @@
-//! Privilege tier of IAM statements, from the catalogue in `rules/aws.toml`.
+//! Privilege tier of IAM actions, from the catalogue in `rules/aws.toml`.
 
 use super::catalogue::AwsCatalogue;
-use super::document::{Effect, Statement};
 use crate::model::Privilege;
 use std::collections::HashMap;
 
@@ -70,7 +69,7 @@ fn match_chars(p: &str, t: &str) -> bool {
 
 /// Does an allowed action pattern cover the catalogue entry? A catalogue wildcard (`iam:*`) is
 /// covered only by a pattern at least as broad (`iam:*`, `*`), not by `iam:Get*`.
-fn covers(allowed: &str, catalogued: &str) -> bool {
+pub(super) fn covers(allowed: &str, catalogued: &str) -> bool {
     wildcard_match(allowed, catalogued)
 }
 
@@ -139,53 +138,6 @@ impl<'c> TierCache<'c> {
         }
         &map[action]
     }
-}
-
-/// The strongest tier an Allow statement grants, minus unconditional denies.
-pub(crate) fn statement_tier(
-    s: &Statement,
-    denies: &[&str],
-    tiers: &mut TierCache<'_>,
-) -> (Privilege, String) {
-    debug_assert_eq!(s.effect, Effect::Allow);
-    let any_resource = s.not_resource || s.resources.iter().any(|r| r == "*");
-    if let Some(not) = &s.not_actions {
-        // Allow + NotAction grants everything except the listed actions.
-        let keeps_iam = !not
-            .iter()
-            .any(|n| covers(n, "iam:PassRole") && covers(n, "iam:PutRolePolicy"));
-        return if keeps_iam && !denies.contains(&"*") {
-            (
-                Privilege::Admin,
-                format!("`NotAction` allows every action except {}", not.join(", ")),
-            )
-        } else {
-            (
-                Privilege::Write,
-                format!(
-                    "`NotAction` allows every action except {} (IAM excluded)",
-                    not.join(", ")
-                ),
-            )
-        };
-    }
-    // The first action of the highest tier.
-    let mut best: Option<(Privilege, String)> = None;
-    for a in &s.actions {
-        if denies.iter().any(|d| wildcard_match(d, a)) {
-            continue;
-        }
-        let t = tiers.tier(a, any_resource);
-        if best.as_ref().is_none_or(|b| t.0.rank() > b.0.rank()) {
-            best = Some(t.clone());
-        }
-    }
-    best.unwrap_or_else(|| {
-        (
-            Privilege::Read,
-            "every allowed action is denied by an unconditional Deny".into(),
-        )
-    })
 }
 
 #[cfg(test)]
