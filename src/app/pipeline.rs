@@ -54,6 +54,7 @@ pub(super) fn build(src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
             status: ScopeState::Failed,
             errors: vec![e.clone()],
             sources: vec![],
+            connection: None,
         });
     }
     let ledger = (!g.grants.is_empty() || !g.ledger_sources.is_empty())

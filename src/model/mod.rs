@@ -7,7 +7,7 @@ pub(crate) use verdict::kebab_enum;
 
 pub use evidence::Evidence;
 pub use inventory::{
-    AccessPath, Basis, Boundary, Credential, Identity, Inventory, ScopeState, ScopeStatus, Session,
-    Signal, Window,
+    AccessPath, Basis, Boundary, Credential, Identity, Inventory, ScopeConnection, ScopeState,
+    ScopeStatus, Session, Signal, Window,
 };
 pub use verdict::{CredentialLifetime, Decision, Enforcement, Privilege, Revocation, Severity};

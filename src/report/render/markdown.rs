@@ -35,10 +35,21 @@ pub fn render(r: &Report, rules: &RuleSet) -> String {
         s += &counts_row(c.boundary.as_str(), &c.scope, &c.counts);
     }
     s += &counts_row("**overall**", "", &r.coverage.overall);
-    s += "\n| boundary | scope | status | errors |\n|---|---|---|---|\n";
+    // The connection column only when a scope was read over a database connection.
+    let connections = r.scopes.iter().any(|sc| sc.connection.is_some());
+    s += if connections {
+        "\n| boundary | scope | status | connection | errors |\n|---|---|---|---|---|\n"
+    } else {
+        "\n| boundary | scope | status | errors |\n|---|---|---|---|\n"
+    };
     for sc in &r.scopes {
+        let connection = match (&sc.connection, connections) {
+            (Some(c), _) => format!(" {} |", esc(&c.summary())),
+            (None, true) => " |".to_string(),
+            (None, false) => String::new(),
+        };
         s += &format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} |{connection} {} |\n",
             sc.boundary,
             esc(&sc.scope),
             sc.status,

@@ -82,6 +82,11 @@ pub fn render(r: &Report, width: u16) -> String {
     row.extend(count_cells(&r.coverage.overall));
     t.add_row(row);
     out += &format!("{t}\n");
+    for s in &r.scopes {
+        if let Some(c) = &s.connection {
+            out += &format!("connection {}/{}: {}\n", s.boundary, s.scope, c.summary());
+        }
+    }
     for s in r.incomplete_scopes() {
         for e in &s.errors {
             out += &format!("! {} {}/{}: {e}\n", s.status, s.boundary, s.scope);

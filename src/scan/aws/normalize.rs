@@ -121,6 +121,7 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
                 status: ScopeState::Failed,
                 errors: errors.clone(),
                 sources,
+                connection: None,
             }],
             ..Default::default()
         };
@@ -165,6 +166,7 @@ pub fn normalize(raw: &AwsRaw, ctx: &NormalizeContext<'_>) -> (Inventory, Vec<St
         status,
         errors: errors.clone(),
         sources,
+        connection: None,
     });
     (inv, errors)
 }

@@ -14,6 +14,7 @@ mod privilege;
 pub mod raw;
 mod revocation;
 pub mod rows;
+pub(crate) mod tls;
 
 pub use collect::{MysqlLiveOptions, collect};
 pub use normalize::{MyContext, account_id, normalize};

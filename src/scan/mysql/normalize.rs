@@ -85,6 +85,7 @@ pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
                 status: ScopeState::Failed,
                 errors: errors.clone(),
                 sources,
+                connection: None,
             }],
             ..Default::default()
         };
@@ -135,6 +136,7 @@ pub fn normalize(raw: &MysqlRaw, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         status,
         errors: errors.clone(),
         sources,
+        connection: cat.connection.clone(),
     });
     (s.inv, errors)
 }

@@ -14,6 +14,7 @@ mod password;
 mod privilege;
 pub mod raw;
 mod revocation;
+pub(crate) mod tls;
 
 pub use catalog::Catalog;
 pub use collect::{PostgresLiveOptions, collect};

@@ -145,6 +145,7 @@ pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<Stri
                 status: ScopeState::Failed,
                 errors: errors.clone(),
                 sources,
+                connection: None,
             }],
             ..Default::default()
         };
@@ -183,6 +184,7 @@ pub fn normalize(raw: &PostgresRaw, ctx: &PgContext<'_>) -> (Inventory, Vec<Stri
         status,
         errors: errors.clone(),
         sources,
+        connection: cat.connection.clone(),
     });
     (scope.inv, errors)
 }
