@@ -5,7 +5,8 @@
 use super::{READER, READER_PW, reader_grants, scan, seed};
 use crate::support::mariadb::Maria;
 use crate::support::tls::TestCa;
-use jitgap::model::{ScopeConnection, ScopeState, ScopeStatus};
+use jitgap::model::{Revocation, ScopeConnection, ScopeState, ScopeStatus};
+use jitgap::revocation::{ProbeInput, ProbeKind, ProbeOptions, Secret, verify};
 
 /// Reads over plaintext too; READER is created with REQUIRE SSL.
 const PLAIN: &str = "jitgap_plain";
@@ -135,6 +136,26 @@ async fn ssl_modes_against_a_server_with_a_test_ca() {
     assert!(!stdout.contains(READER_PW) && !stderr.contains(READER_PW));
     let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(r["scopes"][0]["status"], "failed", "{stdout}");
+
+    // The login probe connects the same way (READER needs TLS: a plaintext probe is refused).
+    let probe = |params: &str| {
+        let id = format!("mysql://{READER}@127.0.0.1:{}/?{params}", m.port);
+        ProbeInput::new(ProbeKind::MysqlLogin, id, Secret::new(READER_PW)).unwrap()
+    };
+    let results = verify(
+        vec![
+            probe(&format!("ssl-mode=VERIFY_IDENTITY&ssl-ca={root}")),
+            probe(&format!("ssl-mode=VERIFY_CA&ssl-ca={wrong}")),
+        ],
+        &ProbeOptions::default(),
+    )
+    .await;
+    assert_eq!(results[0].verdict, Revocation::NotEffective, "{results:#?}");
+    assert_eq!(results[1].verdict, Revocation::Inconclusive, "{results:#?}");
+    assert!(
+        results[1].reason.contains("not signed by the CA"),
+        "{results:#?}"
+    );
 
     let e = failed(reader("127.0.0.1", "ssl-mode=on"), READER_PW).await;
     assert!(e.contains("unknown ssl-mode `on`"), "{e}");

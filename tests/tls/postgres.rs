@@ -5,7 +5,8 @@
 use super::scan;
 use crate::support::postgres::{Pg, SUPERUSER_PASSWORD};
 use crate::support::tls::TestCa;
-use jitgap::model::{ScopeConnection, ScopeState, ScopeStatus};
+use jitgap::model::{Revocation, ScopeConnection, ScopeState, ScopeStatus};
+use jitgap::revocation::{ProbeInput, ProbeKind, ProbeOptions, Secret, verify};
 
 fn url(pg: &Pg, host: &str, params: &str) -> String {
     let sep = if params.is_empty() { "" } else { "?" };
@@ -198,6 +199,42 @@ async fn sslmodes_against_a_server_with_a_test_ca() {
             .as_str()
             .is_some_and(|e| e.contains("not signed by the CA")),
         "{stdout}"
+    );
+
+    // The login probe connects the same way: the password works over verified TLS; a wrong CA
+    // says nothing about the password.
+    let probe_url = |params: &str| {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?{params}",
+            pg.port
+        )
+    };
+    let probe = |id: String| {
+        ProbeInput::new(
+            ProbeKind::PostgresLogin,
+            id,
+            Secret::new(SUPERUSER_PASSWORD),
+        )
+        .unwrap()
+    };
+    let results = verify(
+        vec![
+            probe(probe_url(&format!(
+                "sslmode=verify-full&sslrootcert={root}"
+            ))),
+            probe(probe_url(&format!("sslmode=verify-ca&sslrootcert={wrong}"))),
+        ],
+        &ProbeOptions::default(),
+    )
+    .await;
+    assert_eq!(results[0].verdict, Revocation::NotEffective, "{results:#?}");
+    assert_eq!(results[1].verdict, Revocation::Inconclusive, "{results:#?}");
+    assert!(
+        results[1]
+            .reason
+            .contains("TLS to postgres://postgres@127.0.0.1")
+            && results[1].reason.contains("not signed by the CA"),
+        "{results:#?}"
     );
 
     let e = failed(url(&pg, "127.0.0.1", "sslmode=verify_full")).await;
