@@ -10,6 +10,7 @@ pub mod checks;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub(crate) mod db_tls;
 pub mod demo;
 pub mod finding;
 pub mod gate;

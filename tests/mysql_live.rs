@@ -435,3 +435,6 @@ async fn missing_grants_and_bad_connections_are_errors_naming_the_scope() {
     assert!(!raw.errors[0].contains("Secret-pw-1"));
     assert_eq!(inv.scopes[0].status, ScopeState::Failed);
 }
+
+#[path = "tls/mysql.rs"]
+mod tls_modes;

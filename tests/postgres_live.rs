@@ -363,3 +363,6 @@ async fn reader_without_read_all_stats_is_never_effective() {
         s.findings
     );
 }
+
+#[path = "tls/postgres.rs"]
+mod tls_modes;

@@ -102,6 +102,7 @@ impl Scanner for TestCloud {
                 status: ScopeState::Failed,
                 errors: raw.errors.clone(),
                 sources: vec![],
+                connection: None,
             });
             return out;
         };
@@ -172,6 +173,7 @@ impl Scanner for TestCloud {
             status: ScopeState::Complete,
             errors: vec![],
             sources: vec![doc.source.clone()],
+            connection: None,
         });
         out
     }

@@ -62,6 +62,12 @@ fn demo_report_conforms_to_the_schema() {
         errors.len(),
         errors.join("\n  ")
     );
+    // A scope read over a database connection carries its TLS record.
+    let mut with_connection = report.clone();
+    with_connection["scopes"][0]["connection"] = json!({"tls": false, "verified": false,
+        "mode": "PREFERRED", "note": "the server offers no TLS: the connection fell back to plaintext"});
+    let errors = violations(&v, &with_connection);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
     // The demo exercises what the schema describes, so the check above is not vacuous.
     for key in [
         "identities",
@@ -123,6 +129,22 @@ fn schema_rejects_broken_reports() {
         ("unknown scope status", "/scopes/0/status", |r| {
             r["scopes"][0]["status"] = json!("done")
         }),
+        (
+            "connection tls not a boolean",
+            "/scopes/0/connection/tls",
+            |r| {
+                r["scopes"][0]["connection"] =
+                    json!({"tls": "yes", "verified": false, "mode": "require"})
+            },
+        ),
+        (
+            "unknown connection mode",
+            "/scopes/0/connection/mode",
+            |r| {
+                r["scopes"][0]["connection"] =
+                    json!({"tls": true, "verified": true, "mode": "strict"})
+            },
+        ),
         ("generated_at not a time", "/generated_at", |r| {
             r["generated_at"] = json!("yesterday")
         }),

@@ -172,6 +172,7 @@ fn failed(raw: &RawScope, why: &str) -> Normalized {
                     .iter()
                     .map(|(_, d)| d.source.clone())
                     .collect(),
+                connection: None,
             }],
             ..Default::default()
         },

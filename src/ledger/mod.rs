@@ -26,6 +26,7 @@ pub fn failed_source(error: &str) -> crate::model::ScopeStatus {
         status: crate::model::ScopeState::Failed,
         errors: vec![error.to_string()],
         sources: vec![],
+        connection: None,
     }
 }
 

@@ -137,6 +137,39 @@ pub struct ScopeStatus {
     /// The documents this scope was read from.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// How the scanner's connection to the scope was protected (databases read live).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ScopeConnection>,
+}
+
+/// Whether a live connection to a scope was encrypted and whose certificate was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeConnection {
+    /// The connection was encrypted with TLS.
+    pub tls: bool,
+    /// The server's certificate chain was checked against a trusted CA (and, in
+    /// `verify-full` / `VERIFY_IDENTITY`, its host name).
+    pub verified: bool,
+    /// The mode the URL asked for, as it names it: `verify-full`, `prefer`, `REQUIRED`, …
+    pub mode: String,
+    /// Why the connection is weaker than the mode could give (a `prefer` fallback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl ScopeConnection {
+    /// `TLS, verified (verify-full)`, `plaintext (prefer: the server offers no TLS …)`.
+    pub fn summary(&self) -> String {
+        let what = match (self.tls, self.verified) {
+            (true, true) => "TLS, verified",
+            (true, false) => "TLS, not verified",
+            (false, _) => "plaintext",
+        };
+        match &self.note {
+            Some(n) => format!("{what} ({}: {n})", self.mode),
+            None => format!("{what} ({})", self.mode),
+        }
+    }
 }
 
 /// Everything normalization produced, before checks run.

@@ -9,7 +9,7 @@ pub(crate) use verdict::kebab_enum;
 pub use boundary::{Boundary, BoundaryError};
 pub use evidence::Evidence;
 pub use inventory::{
-    AccessPath, Basis, Credential, Identity, Inventory, ScopeState, ScopeStatus, Session, Signal,
-    Window,
+    AccessPath, Basis, Credential, Identity, Inventory, ScopeConnection, ScopeState, ScopeStatus,
+    Session, Signal, Window,
 };
 pub use verdict::{CredentialLifetime, Decision, Enforcement, Privilege, Revocation, Severity};

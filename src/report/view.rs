@@ -131,6 +131,8 @@ pub(crate) struct ScopeRow<'a> {
     pub(crate) status: ScopeState,
     /// The scope's errors joined with `; `.
     pub(crate) errors: String,
+    /// How the scope's connection was secured, when it was read over one.
+    pub(crate) connection: Option<String>,
 }
 
 pub(crate) fn scope_rows(r: &Report) -> Vec<ScopeRow<'_>> {
@@ -141,6 +143,7 @@ pub(crate) fn scope_rows(r: &Report) -> Vec<ScopeRow<'_>> {
             scope: &s.scope,
             status: s.status,
             errors: s.errors.join("; "),
+            connection: s.connection.as_ref().map(|c| c.summary()),
         })
         .collect()
 }

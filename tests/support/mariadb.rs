@@ -11,6 +11,10 @@
 //! (default `nobody`) through `runuser -u <user> --`, with the temporary directory chowned
 //! to it. As any other user it runs as that user.
 //!
+//! [`Maria::start_with_tls`] also gives the server `--ssl-ca/--ssl-cert/--ssl-key` from a
+//! [`TestCa`] (Debian builds MariaDB against OpenSSL 3, which reads rcgen's PKCS#8 EC keys);
+//! the key is 0600 and owned by the server's user.
+//!
 //! root is `root@localhost` over the socket with no password
 //! (`--auth-root-authentication-method=normal`); anonymous accounts are dropped so they do
 //! not shadow `'user'@'%'` logins.
@@ -23,6 +27,8 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
+
+use super::tls::TestCa;
 
 const INSTALL_HINT: &str = "install it with `apt-get update && apt-get install -y mariadb-server` \
      (or set JITGAP_MARIADB_BIN to the directory holding mariadb-install-db and mariadbd)";
@@ -125,6 +131,15 @@ impl Maria {
     /// Installs a datadir and starts mariadbd; panics with what to install when the
     /// binaries are missing.
     pub fn start() -> Maria {
+        Maria::start_with(None)
+    }
+
+    /// Like [`Maria::start`], with TLS: the server presents `ca`'s server certificate.
+    pub fn start_with_tls(ca: &TestCa) -> Maria {
+        Maria::start_with(Some(ca))
+    }
+
+    fn start_with(tls: Option<&TestCa>) -> Maria {
         let install = find_binary("mariadb-install-db")
             .unwrap_or_else(|| panic!("mariadb-install-db not found: {INSTALL_HINT}"));
         let server =
@@ -149,6 +164,19 @@ impl Maria {
             let pid_file = dir.path().join("mysqld.pid");
             let error_log = dir.path().join("error.log");
             let general_log = dir.path().join("general.log");
+            let tls_args: Vec<String> = match tls {
+                Some(ca) => {
+                    let (cert, key) = ca.install_server_files(dir.path(), run_as.as_deref());
+                    let ca_copy = dir.path().join("ca.pem");
+                    std::fs::copy(&ca.ca_pem, &ca_copy).expect("copy the CA certificate");
+                    vec![
+                        format!("--ssl-ca={}", ca_copy.display()),
+                        format!("--ssl-cert={}", cert.display()),
+                        format!("--ssl-key={}", key.display()),
+                    ]
+                }
+                None => Vec::new(),
+            };
             let child = command(run_as.as_deref(), &server)
                 .arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))
@@ -166,6 +194,7 @@ impl Maria {
                     "--performance-schema=OFF",
                     "--skip-log-bin",
                 ])
+                .args(&tls_args)
                 .current_dir(dir.path())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

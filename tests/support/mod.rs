@@ -3,3 +3,4 @@ pub mod mariadb;
 pub mod moto;
 pub mod postgres;
 pub mod probe_keys;
+pub mod tls;

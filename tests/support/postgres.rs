@@ -6,6 +6,9 @@
 //! 127.0.0.1 only with its socket inside the temporary directory, and logs every statement
 //! with `log_line_prefix = '%m [%p] %a %u '` to `postgres.log`.
 //!
+//! [`Pg::start_with_tls`] also turns TLS on (`ssl = on`) with a certificate from a
+//! [`TestCa`]; the key is 0600 and owned by the server's user, as PostgreSQL demands.
+//!
 //! initdb refuses to run as root: as root (CI), every server command runs through
 //! `runuser -u <user> --`, the user from env `JITGAP_TEST_DB_USER` (default `nobody`), and
 //! the temporary directory is handed to that user.
@@ -16,6 +19,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+
+use super::tls::TestCa;
 
 const INSTALL_HINT: &str =
     "install PostgreSQL (`apt-get install postgresql`) or point JITGAP_PG_BIN at its bin directory";
@@ -92,6 +97,15 @@ fn free_port() -> u16 {
 impl Pg {
     /// initdb + start; panics with what to install when the binaries are missing.
     pub fn start() -> Pg {
+        Pg::start_with(None)
+    }
+
+    /// Like [`Pg::start`], with TLS on: the server presents `ca`'s server certificate.
+    pub fn start_with_tls(ca: &TestCa) -> Pg {
+        Pg::start_with(Some(ca))
+    }
+
+    fn start_with(tls: Option<&TestCa>) -> Pg {
         let bin = find_bin().unwrap_or_else(|| {
             panic!(
                 "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found: {INSTALL_HINT}"
@@ -149,6 +163,17 @@ impl Pg {
             String::from_utf8_lossy(&init.stdout),
             String::from_utf8_lossy(&init.stderr)
         );
+        let tls_conf = match tls {
+            Some(ca) => {
+                let (cert, key) = ca.install_server_files(&data, pg.run_as.as_deref());
+                format!(
+                    "ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+                    cert.display(),
+                    key.display()
+                )
+            }
+            None => String::new(),
+        };
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
@@ -156,7 +181,7 @@ impl Pg {
                 "\n# jitgap tests\nlisten_addresses = '127.0.0.1'\nport = {port}\n\
                  unix_socket_directories = '{}'\nlog_statement = 'all'\n\
                  log_line_prefix = '%m [%p] %a %u '\nlogging_collector = off\nfsync = off\n\
-                 max_connections = 40\nshared_buffers = 16MB\n",
+                 max_connections = 40\nshared_buffers = 16MB\n{tls_conf}",
                 pg.dir.path().join("sock").display()
             );
             let mut file = std::fs::read_to_string(data.join("postgresql.conf"))
@@ -253,6 +278,30 @@ impl Pg {
             .batch_execute(sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    }
+
+    /// From now on the server refuses sessions without TLS from 127.0.0.1 (`hostnossl …
+    /// reject` first in pg_hba.conf, then a reload).
+    pub async fn refuse_plaintext(&self) {
+        let hba = self.data.join("pg_hba.conf");
+        let text = std::fs::read_to_string(&hba).expect("read pg_hba.conf");
+        std::fs::write(
+            &hba,
+            format!(
+                "hostnossl all all 127.0.0.1/32 reject\nhostnossl all all ::1/128 reject\n{text}"
+            ),
+        )
+        .expect("write pg_hba.conf");
+        self.exec("SELECT pg_reload_conf()").await;
+        // The reload is asynchronous: wait until a plaintext login is refused.
+        let url = self.url_for(SUPERUSER, SUPERUSER_PASSWORD);
+        let refused = eventually(Duration::from_secs(10), || async {
+            tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .is_err()
+        })
+        .await;
+        assert!(refused, "pg_hba.conf reload did not take effect");
     }
 
     /// The server log so far.

@@ -37,10 +37,22 @@ pub fn render(r: &Report, rules: &RuleSet) -> String {
     {
         s += &coverage_line(row);
     }
-    s += "\n| boundary | scope | status | errors |\n|---|---|---|---|\n";
-    for sc in view::scope_rows(r) {
+    // The connection column only when a scope was read over a database connection.
+    let rows = view::scope_rows(r);
+    let connections = rows.iter().any(|sc| sc.connection.is_some());
+    s += if connections {
+        "\n| boundary | scope | status | connection | errors |\n|---|---|---|---|---|\n"
+    } else {
+        "\n| boundary | scope | status | errors |\n|---|---|---|---|\n"
+    };
+    for sc in rows {
+        let connection = match (&sc.connection, connections) {
+            (Some(c), _) => format!(" {} |", esc(c)),
+            (None, true) => " |".to_string(),
+            (None, false) => String::new(),
+        };
         s += &format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} |{connection} {} |\n",
             sc.boundary,
             esc(sc.scope),
             sc.status,

@@ -41,6 +41,11 @@ pub fn render(r: &Report, width: u16) -> String {
         t.add_row(coverage_cells(&row));
     }
     out += &format!("{t}\n");
+    for row in view::scope_rows(r) {
+        if let Some(c) = &row.connection {
+            out += &format!("connection {}/{}: {c}\n", row.boundary, row.scope);
+        }
+    }
     for p in view::scope_problems(r) {
         out += &format!("! {} {}/{}: {}\n", p.status, p.boundary, p.scope, p.error);
     }

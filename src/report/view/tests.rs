@@ -207,6 +207,7 @@ fn scope_problems_list_each_error_of_incomplete_scopes() {
         status: ScopeState::Partial,
         errors: vec!["no access to pg_authid".into(), "timeout".into()],
         sources: Vec::new(),
+        connection: None,
     });
     r.scopes[0].errors = vec!["ignored: the scope is complete".into()];
     let p = scope_problems(&r);

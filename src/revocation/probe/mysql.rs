@@ -7,17 +7,22 @@
 //! can set a new password and carry on. 1044/1049 (database denied or missing) come after
 //! authentication succeeded: `not-effective` too. 1130 (host not allowed), 1040 (too many
 //! connections) and everything else: `inconclusive`.
+//!
+//! TLS as the URL's `ssl-mode` / `ssl-ca` say (`PREFERRED` by default), as for the scan; a
+//! failed handshake or verification is `inconclusive`, naming the URL.
 
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Opts, OptsBuilder};
+use mysql_async::{Opts, OptsBuilder};
 use tokio::time::timeout;
 
 use super::{Outcome, PROBE_TIMEOUT};
+use crate::scan::mysql::tls::{self as my_tls, ConnectError};
 
 pub(super) fn check_id(id: &str) -> Result<(), String> {
-    let opts = Opts::from_url(id).map_err(|e| {
+    let (id, _) = my_tls::split(id).map_err(|e| format!("`id`: {e}"))?;
+    let opts = Opts::from_url(&id).map_err(|e| {
         format!(
             "`id` is not a MySQL URL (mysql://user@host:port/db): {}",
             crate::redact::redact(&e.to_string())
@@ -37,7 +42,12 @@ pub(super) fn check_id(id: &str) -> Result<(), String> {
 }
 
 pub(super) async fn probe(url: &str, secret: &str) -> Outcome {
-    let opts = match Opts::from_url(url) {
+    let shown = crate::db_tls::without_password(url);
+    let (rest, tls) = match my_tls::split(url) {
+        Ok(pair) => pair,
+        Err(e) => return Outcome::inconclusive(format!("{shown}: {e}")),
+    };
+    let opts = match Opts::from_url(&rest) {
         Ok(o) => o,
         Err(e) => return Outcome::inconclusive(format!("not a MySQL URL: {e}")),
     };
@@ -51,15 +61,20 @@ pub(super) async fn probe(url: &str, secret: &str) -> Outcome {
     let opts = OptsBuilder::from_opts(opts)
         .pass(Some(secret))
         .prefer_socket(false);
-    let mut conn = match timeout(PROBE_TIMEOUT, Conn::new(opts)).await {
-        Err(_) => {
+    let mut conn = match my_tls::connect(opts, &tls, &shown, PROBE_TIMEOUT).await {
+        Err(ConnectError::Timeout(_)) => {
             return Outcome::inconclusive(format!(
                 "no answer from {target} within {} s",
                 PROBE_TIMEOUT.as_secs()
             ));
         }
-        Ok(Err(e)) => return classify_error(&e, &target),
-        Ok(Ok(conn)) => conn,
+        Err(ConnectError::Driver(e)) => return classify_error(&e, &target),
+        Err(e) => {
+            return Outcome::inconclusive(format!(
+                "cannot try {target}: {e}; this says nothing about the password"
+            ));
+        }
+        Ok((conn, _)) => conn,
     };
     let select = timeout(PROBE_TIMEOUT, conn.query_drop("SELECT 1")).await;
     let _ = timeout(Duration::from_secs(2), conn.disconnect()).await;

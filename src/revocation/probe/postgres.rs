@@ -7,19 +7,28 @@
 //! stays `inconclusive`. A database that does not exist (`3D000`) or lacks `CONNECT`
 //! (`42501`) is checked only after authentication succeeded: the password still works.
 //!
-//! The connection is made without TLS (the crate has no TLS connector for PostgreSQL yet);
-//! a server that requires TLS makes the probe `inconclusive`.
+//! TLS as the URL's `sslmode` / `sslrootcert` say (`prefer` by default), as for the scan. A
+//! handshake or certificate verification that fails says nothing about the password: the
+//! probe is `inconclusive`, naming the URL and the TLS settings.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::timeout;
 use tokio_postgres::config::Host;
-use tokio_postgres::{Config, NoTls};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{Config, NoTls, Socket};
 
 use super::{Outcome, PROBE_TIMEOUT, error_chain};
+use crate::scan::postgres::tls::{self as pg_tls, Handshake, Recording, handshake_hint};
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
 
 pub(super) fn check_id(id: &str) -> Result<(), String> {
-    let config = id.parse::<Config>().map_err(|e| {
+    let (rest, _) = pg_tls::split(id, &env).map_err(|e| format!("`id`: {e}"))?;
+    let config = rest.parse::<Config>().map_err(|e| {
         format!(
             "`id` is not a PostgreSQL URL (postgres://user@host:port/db): {}",
             crate::redact::redact(&e.to_string())
@@ -70,30 +79,74 @@ fn target(config: &Config) -> String {
 }
 
 pub(super) async fn probe(url: &str, secret: &str) -> Outcome {
-    let mut config: Config = match url.parse() {
+    let (rest, tls) = match pg_tls::split(url, &env) {
+        Ok(pair) => pair,
+        Err(e) => return Outcome::inconclusive(format!("{}: {e}", pg_tls::shown_url(url))),
+    };
+    let mut config: Config = match rest.parse() {
         Ok(c) => c,
         Err(e) => return Outcome::inconclusive(format!("not a PostgreSQL URL: {e}")),
     };
     config
         .password(secret)
         .connect_timeout(PROBE_TIMEOUT)
-        .application_name("jitgap-verify");
+        .application_name("jitgap-verify")
+        .ssl_mode(tls.ssl_mode());
     let target = target(&config);
-    let (client, connection) = match timeout(
-        PROBE_TIMEOUT + Duration::from_secs(2),
-        config.connect(NoTls),
-    )
-    .await
-    {
-        Err(_) => {
-            return Outcome::inconclusive(format!(
-                "no answer from {target} within {} s",
-                PROBE_TIMEOUT.as_secs()
-            ));
-        }
-        Ok(Err(e)) => return classify_error(&e, &target),
-        Ok(Ok(pair)) => pair,
+    let connector = match tls.connector() {
+        Ok(c) => c,
+        Err(e) => return Outcome::inconclusive(format!("cannot try {target}: {e}")),
     };
+    let handshake = Arc::new(Handshake::default());
+    let outcome = match connector {
+        None => login(&config, NoTls, &target).await,
+        Some(inner) => {
+            let recording = Recording {
+                inner,
+                handshake: handshake.clone(),
+            };
+            login(&config, recording, &target).await
+        }
+    };
+    match outcome {
+        Ok(o) => o,
+        Err(e)
+            if handshake.started() && !handshake.done()
+                || error_chain(&e).contains("does not support TLS") =>
+        {
+            let why = error_chain(&e);
+            let host = target.rsplit_once(" at ").map_or("", |(_, h)| h);
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            Outcome::inconclusive(format!(
+                "TLS to {} failed ({}): {why}{}; this says nothing about the password",
+                pg_tls::shown_url(url),
+                tls.describe(),
+                handshake_hint(&why, &tls, host)
+            ))
+        }
+        Err(e) => classify_error(&e, &target),
+    }
+}
+
+/// Log in once; `Err` is the login's own error (classified by the caller).
+async fn login<T>(config: &Config, tls: T, target: &str) -> Result<Outcome, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let (client, connection) =
+        match timeout(PROBE_TIMEOUT + Duration::from_secs(2), config.connect(tls)).await {
+            Err(_) => {
+                return Ok(Outcome::inconclusive(format!(
+                    "no answer from {target} within {} s",
+                    PROBE_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(pair)) => pair,
+        };
     let driver = tokio::spawn(connection);
     let select = timeout(PROBE_TIMEOUT, client.simple_query("SELECT 1")).await;
     drop(client); // closes the connection: the driver task ends with it
@@ -102,9 +155,9 @@ pub(super) async fn probe(url: &str, secret: &str) -> Outcome {
         Ok(Ok(_)) => " and ran SELECT 1",
         _ => " (SELECT 1 then failed)",
     };
-    Outcome::not_effective(format!(
+    Ok(Outcome::not_effective(format!(
         "the password still works: PostgreSQL accepted the login of {target}{ran}"
-    ))
+    )))
 }
 
 fn classify_error(e: &tokio_postgres::Error, target: &str) -> Outcome {

@@ -129,6 +129,7 @@ pub fn normalize(
                 status: ScopeState::Failed,
                 errors: errors.clone(),
                 sources,
+                connection: None,
             }],
             ..Default::default()
         };
@@ -181,6 +182,7 @@ pub fn normalize(
         status,
         errors: errors.clone(),
         sources,
+        connection: None,
     });
     (inv, errors)
 }

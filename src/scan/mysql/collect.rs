@@ -10,12 +10,19 @@
 //!
 //! The password comes from the URL or `MYSQL_PWD`; no message ever holds it: the scope is
 //! named `host:port` everywhere.
+//!
+//! TLS: the URL's `ssl-mode` (`PREFERRED` by default) and `ssl-ca` decide (see
+//! [`super::tls`]); the catalog's `connection` records whether the session was encrypted and
+//! verified. A failed handshake or verification fails the scope, naming the URL (without
+//! password), and never falls back to plaintext.
 
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
 use tokio::time::timeout;
+
+use super::tls::{self, ConnectError, MysqlTls};
 
 use super::raw::{CATALOG, MysqlRaw, check_statement};
 use super::rows::{self, QueryRows, Row};
@@ -42,28 +49,29 @@ pub async fn collect(opts: &MysqlLiveOptions) -> MysqlRaw {
     };
     let fail = |m: String| crate::redact::redact(&format!("mysql {scope}: {m}"));
     let env_password = std::env::var("MYSQL_PWD").ok();
-    let conn_opts = match connection_opts(&opts.url, env_password) {
+    let (builder, tls_opts) = match connection_opts(&opts.url, env_password) {
         Ok(o) => o,
         Err(e) => {
             raw.errors.push(fail(e));
             return raw;
         }
     };
-    let mut conn = match timeout(CONNECT_TIMEOUT, Conn::new(conn_opts)).await {
-        Err(_) => {
-            raw.errors.push(fail(format!(
-                "cannot connect: no answer within {}s",
-                CONNECT_TIMEOUT.as_secs()
-            )));
-            return raw;
-        }
-        Ok(Err(e)) => {
-            raw.errors
-                .push(fail(format!("cannot connect: {}", describe(&e))));
-            return raw;
-        }
-        Ok(Ok(c)) => c,
-    };
+    let shown = crate::db_tls::without_password(&opts.url);
+    let (mut conn, connection) =
+        match tls::connect(builder, &tls_opts, &shown, CONNECT_TIMEOUT).await {
+            Ok(pair) => pair,
+            Err(e) => {
+                let why = match &e {
+                    ConnectError::Driver(d) => describe(d),
+                    ConnectError::Setup(_) | ConnectError::DriverParam(_) => {
+                        format!("{shown}: {e}")
+                    }
+                    _ => e.to_string(),
+                };
+                raw.errors.push(fail(format!("cannot connect: {why}")));
+                return raw;
+            }
+        };
 
     let mut rows = QueryRows::new();
     let mut errors = Vec::new();
@@ -113,6 +121,7 @@ pub async fn collect(opts: &MysqlLiveOptions) -> MysqlRaw {
         ));
     }
     let mut catalog = rows::build_catalog(&rows, Vec::new());
+    catalog.connection = Some(connection);
     if rows.contains_key(rows::Q_PROCESSLIST) && !catalog.can_see_all_processes {
         errors.push(fail(
             "the reader lacks PROCESS: the process list shows only its own sessions, so sessions still open after a revocation cannot be seen (GRANT PROCESS ON *.* to the reader)".into(),
@@ -206,14 +215,19 @@ fn to_json(v: mysql_async::Value) -> serde_json::Value {
 }
 
 /// Connection options: the URL's, plus `env_password` (`MYSQL_PWD`) when it has no
-/// password, plus the settings that keep the driver from sending statements of its own.
-fn connection_opts(url: &str, env_password: Option<String>) -> Result<Opts, String> {
+/// password, plus the settings that keep the driver from sending statements of its own; and
+/// the URL's TLS settings (taken out of it first: mysql_async does not know them).
+fn connection_opts(
+    url: &str,
+    env_password: Option<String>,
+) -> Result<(OptsBuilder, MysqlTls), String> {
     let url = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
             format!("mysql://{rest}")
         }
         _ => url.to_string(),
     };
+    let (url, tls_opts) = tls::split(&url).map_err(|e| e.to_string())?;
     let parsed = Opts::from_url(&url).map_err(|e| format!("not a usable MySQL URL: {e}"))?;
     let mut b = OptsBuilder::from_opts(parsed.clone())
         .prefer_socket(false)
@@ -226,7 +240,7 @@ fn connection_opts(url: &str, env_password: Option<String>) -> Result<Opts, Stri
     {
         b = b.pass(Some(pwd));
     }
-    Ok(b.into())
+    Ok((b, tls_opts))
 }
 
 /// `host:port` of a URL, never its credentials.
@@ -300,18 +314,24 @@ mod tests {
 
     #[test]
     fn options_keep_the_driver_quiet() {
-        let o = connection_opts("mariadb://svc:pw@127.0.0.1:3310/app", Some("env".into())).unwrap();
+        let opts = |url: &str, pw: Option<String>| -> Result<Opts, String> {
+            connection_opts(url, pw).map(|(b, _)| b.into())
+        };
+        let o = opts("mariadb://svc:pw@127.0.0.1:3310/app", Some("env".into())).unwrap();
         assert!(!o.prefer_socket());
         assert!(o.max_allowed_packet().is_some() && o.wait_timeout().is_some());
         assert!(o.init().is_empty() && o.setup().is_empty());
         assert_eq!(o.pass(), Some("pw"), "the URL's password wins");
-        let o = connection_opts("mysql://svc@127.0.0.1:3310", Some("from-env".into())).unwrap();
+        let o = opts("mysql://svc@127.0.0.1:3310", Some("from-env".into())).unwrap();
         assert_eq!(
             o.pass(),
             Some("from-env"),
             "MYSQL_PWD when the URL has none"
         );
-        assert!(connection_opts("postgres://x@y", None).is_err());
+        assert!(opts("postgres://x@y", None).is_err());
+        let (_, tls) =
+            connection_opts("mysql://svc@db/?ssl-mode=VERIFY_CA&ssl-ca=/ca.pem", None).unwrap();
+        assert_eq!(tls.mode, crate::db_tls::TlsMode::VerifyCa);
     }
 
     #[tokio::test]

@@ -15,6 +15,7 @@ pub mod raw;
 mod revocation;
 pub mod rows;
 mod scanner;
+pub(crate) mod tls;
 
 pub use collect::{MysqlLiveOptions, collect};
 pub use normalize::{MyContext, account_id, normalize};

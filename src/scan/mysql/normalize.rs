@@ -88,6 +88,7 @@ pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
                 status: ScopeState::Failed,
                 errors: errors.clone(),
                 sources,
+                connection: None,
             }],
             ..Default::default()
         };
@@ -138,6 +139,7 @@ pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         status,
         errors: errors.clone(),
         sources,
+        connection: cat.connection.clone(),
     });
     (s.inv, errors)
 }

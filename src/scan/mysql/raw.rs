@@ -18,8 +18,15 @@
 //!  "table_privileges": [{"grantee_user": "r_write", "grantee_host": "", "schema": "app", "privilege": "SELECT", "count": 3}],
 //!  "processlist": [{"id": 42, "user": "svc_etl", "host": "10.0.0.5:50412", "db": "app",
 //!                   "command": "Sleep", "time": 310, "state": ""}],
-//!  "errors": []}
+//!  "errors": [],
+//!  "connection": {"tls": true, "verified": false, "mode": "REQUIRED"}}
 //! ```
+//!
+//! `connection` says how the collector's connection was protected: `tls` (encrypted),
+//! `verified` (the certificate chain was checked against `ssl-ca` or the platform roots;
+//! `VERIFY_IDENTITY` checks the host name too), `mode` (the URL's `ssl-mode`, `PREFERRED` by
+//! default) and, when a `PREFERRED` connection went plaintext because the server offers no
+//! TLS, a `note` saying so. It becomes the scope's `connection` in the report.
 //!
 //! The document never holds a password hash: the collector never selects
 //! `authentication_string`, `Password`, `User_attributes`, the whole MariaDB `priv` JSON,

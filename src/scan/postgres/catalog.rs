@@ -43,6 +43,10 @@ pub struct Catalog {
     /// Reads that failed while collecting (kept so a saved snapshot stays `partial`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// How the collector's connection was protected (absent in documents written before it
+    /// was recorded, or by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<crate::model::ScopeConnection>,
 }
 
 /// A `pg_roles` row. `rolpassword` is never read.

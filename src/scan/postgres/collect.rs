@@ -7,16 +7,24 @@
 //! Failures never abort the rest: each becomes a message naming the scope in
 //! [`PostgresRaw::errors`], and whatever was read is kept.
 //!
-//! TLS: the connection is made without TLS (`NoTls`) for now; a server that requires TLS
-//! refuses it with a clear error.
+//! TLS: the URL's `sslmode` (`prefer` by default) and `sslrootcert` decide (see
+//! [`crate::db_tls`]); the document's `connection` records whether the session was encrypted
+//! and verified. A handshake or verification failure fails the scope, naming the URL (without
+//! password): it never falls back to plaintext. Only `prefer` goes plaintext, and only when
+//! the server answers that it offers no TLS; the record says so.
 
 use super::password::{Target, chain, fallback_scope, target};
 use super::raw::{CATALOG, PostgresRaw, check_statement};
+use super::tls::{Handshake, Recording, tls_failure};
+use crate::model::ScopeConnection;
 use crate::scan::Doc;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::timeout;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -110,7 +118,7 @@ pub(crate) async fn collect_with(
         catalog: None,
         errors: Vec::new(),
     };
-    let client = match connect(&t).await {
+    let (client, connection, tls) = match connect(&t).await {
         Ok(c) => c,
         Err(e) => {
             raw.errors.push(scrub(&t, e));
@@ -120,9 +128,11 @@ pub(crate) async fn collect_with(
     let reader = Reader {
         client: &client,
         scope: &t.scope,
+        tls,
     };
     let mut doc = Map::new();
     doc.insert("scope".into(), json!(t.scope));
+    doc.insert("connection".into(), json!(connection));
     let mut errors = Vec::new();
     let version = match reader
         .text("SHOW server_version_num", "server_version_num")
@@ -189,12 +199,42 @@ pub(crate) async fn collect_with(
     raw
 }
 
-async fn connect(t: &Target) -> Result<Client, String> {
+/// The client, how its connection is protected, and the connector (for cancel requests).
+async fn connect(
+    t: &Target,
+) -> Result<(Client, ScopeConnection, Option<MakeRustlsConnect>), String> {
     let mut config = t.config.clone();
     config.connect_timeout(CONNECT_TIMEOUT);
+    let connector = t
+        .tls
+        .connector()
+        .map_err(|e| format!("{}: cannot connect to {}: {e}", t.scope, t.shown_url))?;
+    let handshake = Arc::new(Handshake::default());
+    let client = match &connector {
+        None => open(t, &config, NoTls).await?,
+        Some(c) => {
+            let recording = Recording {
+                inner: c.clone(),
+                handshake: handshake.clone(),
+            };
+            open(t, &config, recording)
+                .await
+                .map_err(|e| tls_failure(t, &handshake, e))?
+        }
+    };
+    Ok((client, t.tls.record(handshake.done()), connector))
+}
+
+async fn open<T>(t: &Target, config: &tokio_postgres::Config, tls: T) -> Result<Client, String>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as tokio_postgres::tls::TlsConnect<Socket>>::Future: Send,
+{
     let attempt = timeout(
         CONNECT_TIMEOUT + Duration::from_secs(2),
-        config.connect(NoTls),
+        config.connect(tls),
     )
     .await;
     let (client, connection) = match attempt {
@@ -257,6 +297,7 @@ fn scrub(t: &Target, text: String) -> String {
 struct Reader<'a> {
     client: &'a Client,
     scope: &'a str,
+    tls: Option<MakeRustlsConnect>,
 }
 
 impl Reader<'_> {
@@ -265,11 +306,13 @@ impl Reader<'_> {
         check_statement(sql).map_err(|e| format!("{}: {what}: {e}", self.scope))?;
         match timeout(STATEMENT_TIMEOUT, self.client.simple_query(sql)).await {
             Err(_) => {
-                let _ = timeout(
-                    Duration::from_secs(5),
-                    self.client.cancel_token().cancel_query(NoTls),
-                )
-                .await;
+                let token = self.client.cancel_token();
+                let _ = match &self.tls {
+                    Some(tls) => {
+                        timeout(Duration::from_secs(5), token.cancel_query(tls.clone())).await
+                    }
+                    None => timeout(Duration::from_secs(5), token.cancel_query(NoTls)).await,
+                };
                 Err(format!(
                     "{}: reading {what} failed: no answer within {}s (cancelled)",
                     self.scope,

@@ -15,6 +15,7 @@ mod privilege;
 pub mod raw;
 mod revocation;
 mod scanner;
+pub(crate) mod tls;
 
 pub use catalog::Catalog;
 pub use collect::{PostgresLiveOptions, collect};

@@ -138,6 +138,7 @@ pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>
                 status: ScopeState::Failed,
                 errors: errors.clone(),
                 sources,
+                connection: None,
             }],
             ..Default::default()
         };
@@ -176,6 +177,7 @@ pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>
         status,
         errors: errors.clone(),
         sources,
+        connection: cat.connection.clone(),
     });
     (scope.inv, errors)
 }

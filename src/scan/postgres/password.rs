@@ -19,6 +19,10 @@ pub(crate) struct Target {
     pub password_source: String,
     /// The password itself, only to scrub it from messages.
     pub secret: Option<String>,
+    /// `sslmode` and `sslrootcert`.
+    pub tls: super::tls::PgTls,
+    /// The URL as given, without its password, for messages.
+    pub shown_url: String,
 }
 
 /// A scope name for a URL that could not be parsed: whatever follows the credentials.
@@ -43,6 +47,10 @@ fn host_text(h: &Host) -> String {
 
 /// Parse the URL (or `key=value` string), fill libpq's defaults, and find the password.
 pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, String> {
+    let shown_url = super::tls::shown_url(url);
+    let (url, tls) = super::tls::split(url, env)
+        .map_err(|e| format!("{}: {shown_url}: {e}", fallback_scope(url)))?;
+    let url = url.as_str();
     let mut config = Config::from_str(url).map_err(|e| {
         format!(
             "{}: not a PostgreSQL connection URL ({})",
@@ -117,11 +125,14 @@ pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, String> {
         config.password(p.as_bytes());
     }
     config.application_name("jitgap");
+    config.ssl_mode(tls.ssl_mode());
     Ok(Target {
         config,
         scope,
         password_source,
         secret,
+        tls,
+        shown_url,
     })
 }
 

@@ -24,8 +24,15 @@
 //!                     "backend_start": "2026-08-29T13:50:02.118+00:00", "state": "idle",
 //!                     "backend_type": "client backend"}],
 //!  "hba_rules": null, "hba_error": "permission denied for view pg_hba_file_rules",
-//!  "errors": []}
+//!  "errors": [],
+//!  "connection": {"tls": true, "verified": true, "mode": "verify-full"}}
 //! ```
+//!
+//! `connection` says how the collector's connection was protected: `tls` (encrypted),
+//! `verified` (the certificate chain was checked against `sslrootcert` or the platform roots;
+//! `verify-full` checks the host name too), `mode` (the URL's `sslmode`, `prefer` by default)
+//! and, when a `prefer` connection went plaintext because the server offers no TLS, a `note`
+//! saying so. It becomes the scope's `connection` in the report.
 //!
 //! `inherit_option`/`set_option` exist from PostgreSQL 16 on; without them the member's
 //! `rolinherit` decides inheritance. Table grants are aggregated per grantee, schema and
