@@ -60,10 +60,18 @@ pub fn rules_markdown(rules: &RuleSet) -> String {
             c.id,
             c.name,
             c.severity,
-            c.summary.replace('|', "\\|")
+            summary_line(c).replace('|', "\\|")
         );
     }
     s
+}
+
+/// The summary a rule list shows; a deprecated check says so first (its id is never reused).
+pub(crate) fn summary_line(c: &Check) -> String {
+    match &c.deprecated {
+        Some(why) => format!("Deprecated ({why}). {}", c.summary),
+        None => c.summary.clone(),
+    }
 }
 
 /// The honest framework note every human-readable format carries.
@@ -73,7 +81,7 @@ NHI1:2025 stale access and revocation; NHI3:2025 Vulnerable Third-Party NHI only
 
 /// `jitgap explain ID`.
 pub fn explain(c: &Check, rules: &RuleSet) -> String {
-    let mut s = format!("{} {}\n\n{}\n\n", c.id, c.name, c.summary);
+    let mut s = format!("{} {}\n\n{}\n\n", c.id, c.name, summary_line(c));
     s += &format!(
         "severity: {}   confidence: {}   since: {}\n",
         c.severity, c.confidence, c.since

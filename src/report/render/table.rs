@@ -138,7 +138,7 @@ pub fn rules_table(rules: &RuleSet) -> String {
             Cell::new(&c.id),
             Cell::new(&c.name),
             Cell::new(c.severity),
-            Cell::new(&c.summary),
+            Cell::new(super::summary_line(c)),
         ]);
     }
     format!("{t}\n")
