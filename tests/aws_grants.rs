@@ -3,36 +3,25 @@
 //! `aws:TokenIssueTime` long past, and Allows whose every action an unconditional Deny removes.
 //! Fixture: `tests/fixtures/aws/grants-nothing/authorization-details.json`.
 
+mod support;
+
 use jitgap::model::Inventory;
-use jitgap::policy::Policy;
-use jitgap::scan::{Context, Doc, Normalized, Origin, RawScope, Scanner};
+use support::pipeline::Pipeline;
 
 const ACCT: &str = "012345678901";
 const NOW: &str = "2026-09-01T12:00:00Z";
 
 fn inventory() -> Inventory {
-    let rules = jitgap::scan::registry::embedded_rules().unwrap();
-    let policy = Policy::from_layers(&[&rules.policy]).unwrap();
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/aws/grants-nothing/authorization-details.json"
     );
-    let mut raw = RawScope::new(jitgap::scan::aws::BOUNDARY, ACCT, Origin::File);
-    raw.put(
-        "authorization-details.json",
-        Doc::new(path, std::fs::read_to_string(path).unwrap()),
-    );
-    let ctx = Context {
-        policy: &policy,
-        rules: &rules,
-        now: jitgap::time::parse_timestamp(NOW).unwrap(),
-    };
-    let Normalized {
-        inventory: inv,
-        errors,
-    } = jitgap::scan::aws::SCANNER.normalize(&raw, &ctx);
-    assert!(errors.is_empty(), "{errors:?}");
-    inv
+    let text = std::fs::read_to_string(path).unwrap();
+    Pipeline::at(NOW).inventory(&Pipeline::scope(
+        "aws",
+        ACCT,
+        &[("authorization-details.json", path, &text)],
+    ))
 }
 
 /// (entitlement, privilege) of every path of one identity.

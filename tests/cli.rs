@@ -1,21 +1,11 @@
 //! The command line as a user meets it: exit codes, messages naming the file, the gate.
 
-use assert_cmd::Command;
+mod support;
+
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn jitgap(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("jitgap").unwrap();
-    c.current_dir(dir)
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("CI", "true");
-    c
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::cli::{jitgap, repo};
 
 /// A copy of the demo snapshot in a temp dir, to edit.
 fn demo_copy() -> tempfile::TempDir {

@@ -4,7 +4,6 @@
 
 mod support;
 
-use assert_cmd::Command;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use support::fake_http::FakeHttp;
@@ -110,8 +109,7 @@ async fn vault_leases_against_a_real_postgres() {
             ),
         );
 
-    let out = Command::cargo_bin("jitgap")
-        .unwrap()
+    let out = support::cli::jitgap_in_repo()
         .args([
             "scan",
             "--postgres-url",

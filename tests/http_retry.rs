@@ -9,7 +9,6 @@ mod support;
 use std::sync::Once;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use jitgap::ledger::import::vault::{VaultOptions, import_vault};
 use jitgap::net::{NetError, NetLimits, Reply};
 use serde_json::{Value, json};
@@ -271,9 +270,7 @@ fn an_unreachable_host_is_retried_and_named_without_query_secrets() {
 }
 
 fn jitgap_scan(fake: &FakeHttp) -> std::process::Output {
-    Command::cargo_bin("jitgap")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    support::cli::jitgap_in_repo()
         .args([
             "scan",
             "--demo",

@@ -1,19 +1,11 @@
 //! The ledger through the command line: the acceptance cases of reconciliation.
 
-use assert_cmd::Command;
+mod support;
+
 use predicates::prelude::*;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn jitgap(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("jitgap").unwrap();
-    c.current_dir(dir).env("CI", "true");
-    c
-}
+use std::path::Path;
+use support::cli::{jitgap, repo};
 
 /// A snapshot of account 111122223333 holding the given roles (name, attached managed policy ARNs).
 fn snapshot(dir: &Path, roles: &[(&str, &[&str])]) {

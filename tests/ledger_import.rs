@@ -371,7 +371,7 @@ fn vault_audit_grants_reach_the_database_role_vault_created() {
         &mut inv,
         &grants,
         &[],
-        &Policy::default(),
+        &Policy::from_layers(&[&jitgap::scan::registry::embedded_rules().unwrap().policy]).unwrap(),
         t("2026-09-02T00:00:00Z"),
     );
     let zombie = inv

@@ -34,7 +34,7 @@ async fn seed(m: &Maria, statements: &[String]) {
 async fn scan(url: &str) -> (MysqlRaw, Inventory, Vec<Finding>) {
     let raw = collect(&MysqlLiveOptions { url: url.into() }).await;
     let rules = jitgap::scan::registry::embedded_rules().expect("embedded rules load");
-    let policy = jitgap::policy::Policy::default();
+    let policy = jitgap::policy::Policy::from_layers(&[&rules.policy]).unwrap();
     let ctx = MyContext {
         policy: &policy,
         rules: &rules,

@@ -1,9 +1,10 @@
 //! Property tests of classification: expiry, static keys, order independence, JSON round trip.
 
+mod support;
+
+use support::pipeline::Pipeline;
+
 use jitgap::model::{CredentialLifetime, Enforcement, Inventory};
-use jitgap::policy::Policy;
-use jitgap::scan::Doc;
-use jitgap::scan::{Context, Normalized, Origin, RawScope, Scanner};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -14,28 +15,12 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn inventory(gaad: &Value, keys: Option<&Value>) -> Inventory {
-    let rules = jitgap::scan::registry::embedded_rules().unwrap();
-    let policy = Policy::from_layers(&[&rules.policy]).unwrap();
-    let mut raw = RawScope::new(jitgap::scan::aws::BOUNDARY, "111122223333", Origin::File);
-    raw.put(
-        "authorization-details.json",
-        Doc::new("p.json", gaad.to_string()),
-    );
-    if let Some(keys) = keys.map(|k| Doc::new("k.json", k.to_string())) {
-        raw.put("access-keys.json", keys);
+    let (gaad, keys) = (gaad.to_string(), keys.map(|k| k.to_string()));
+    let mut docs = vec![("authorization-details.json", "p.json", gaad.as_str())];
+    if let Some(k) = &keys {
+        docs.push(("access-keys.json", "k.json", k.as_str()));
     }
-    let ctx = Context {
-        policy: &policy,
-        rules: &rules,
-        now: now(),
-    };
-    let Normalized {
-        inventory: mut inv,
-        errors,
-    } = jitgap::scan::aws::SCANNER.normalize(&raw, &ctx);
-    assert!(errors.is_empty(), "{errors:?}");
-    inv.sort();
-    inv
+    Pipeline::at(NOW).inventory(&Pipeline::scope("aws", "111122223333", &docs))
 }
 
 fn action() -> impl Strategy<Value = String> {
@@ -175,8 +160,7 @@ proptest! {
 
 #[test]
 fn the_report_json_round_trips() {
-    let out = assert_cmd::Command::cargo_bin("jitgap")
-        .unwrap()
+    let out = support::cli::jitgap_in_repo()
         .args(["scan", "--demo", "--format", "json"])
         .output()
         .unwrap();

@@ -1,17 +1,13 @@
 //! Every renderer, snapshotted on the demo estate with a baseline, a waiver and a gate
 //! (so the gate and suppression parts render too); and `reports/demo/` kept in step.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+mod support;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
+use support::cli::{jitgap_in_repo, repo};
 
 fn render_demo(dir: &Path, formats: &str, extra: &[&str]) {
-    Command::cargo_bin("jitgap")
-        .unwrap()
-        .current_dir(repo())
+    jitgap_in_repo()
         .args(["scan", "--demo", "--format", formats, "--out"])
         .arg(dir)
         .args(extra)
@@ -23,9 +19,7 @@ fn render_demo(dir: &Path, formats: &str, extra: &[&str]) {
 fn renderers_with_gate_and_waivers() {
     let t = tempfile::tempdir().unwrap();
     // A baseline holding some of today's findings, and a waiver for one more.
-    let full = Command::cargo_bin("jitgap")
-        .unwrap()
-        .current_dir(repo())
+    let full = jitgap_in_repo()
         .args(["scan", "--demo", "--format", "json"])
         .output()
         .unwrap();
@@ -46,9 +40,7 @@ fn renderers_with_gate_and_waivers() {
     )
     .unwrap();
     let out = t.path().join("out");
-    let status = Command::cargo_bin("jitgap")
-        .unwrap()
-        .current_dir(repo())
+    let status = jitgap_in_repo()
         .args([
             "scan",
             "--demo",

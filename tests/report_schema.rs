@@ -1,7 +1,8 @@
 //! The JSON report (`--format json`) conforms to `schemas/report.schema.json`, and the schema
 //! rejects reports that break it (so a green run means the schema checked something).
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -26,8 +27,7 @@ fn validator() -> jsonschema::Validator {
 }
 
 fn demo_report() -> Value {
-    let out = Command::cargo_bin("jitgap")
-        .expect("the jitgap binary is built")
+    let out = support::cli::jitgap_in_repo()
         .args(["scan", "--demo", "--format", "json"])
         .output()
         .expect("jitgap runs");

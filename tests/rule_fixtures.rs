@@ -1,10 +1,10 @@
 //! Every AWS and general check has a positive and a negative case; the table must cover
 //! every such check in rules/, so a new check without cases fails here.
 
-use jitgap::checks::run;
-use jitgap::policy::Policy;
-use jitgap::scan::Doc;
-use jitgap::scan::{Context, Normalized, Origin, RawScope, Scanner};
+mod support;
+
+use support::pipeline::Pipeline;
+
 use serde_json::{Value, json};
 
 const ACCT: &str = "111122223333";
@@ -76,31 +76,16 @@ fn roles(r: Vec<Value>) -> Case {
 }
 
 fn fired(case: &Case) -> Vec<String> {
-    let rules = jitgap::scan::registry::embedded_rules().unwrap();
-    let policy = Policy::from_layers(&[&rules.policy]).unwrap();
     let gaad = json!({"UserDetailList": case.users, "RoleDetailList": case.roles, "GroupDetailList": [], "Policies": []});
-    let mut raw = RawScope::new(jitgap::scan::aws::BOUNDARY, ACCT, Origin::File);
-    raw.put(
-        "authorization-details.json",
-        Doc::new("case.json", gaad.to_string()),
-    );
-    if let Some(keys) = case.keys.clone().map(|k| Doc::new("keys.json", k)) {
-        raw.put("access-keys.json", keys);
+    let mut docs = vec![("authorization-details.json", "case.json", gaad.to_string())];
+    if let Some(keys) = &case.keys {
+        docs.push(("access-keys.json", "keys.json", keys.clone()));
     }
-    let ctx = Context {
-        policy: &policy,
-        rules: &rules,
-        now: jitgap::time::parse_timestamp(NOW).unwrap(),
-    };
-    let Normalized {
-        inventory: inv,
-        errors,
-    } = jitgap::scan::aws::SCANNER.normalize(&raw, &ctx);
-    assert!(errors.is_empty(), "{errors:?}");
-    run(&inv, &rules, &Default::default())
-        .into_iter()
-        .map(|f| f.rule_id)
-        .collect()
+    let docs: Vec<(&'static str, &str, &str)> =
+        docs.iter().map(|(n, s, t)| (*n, *s, t.as_str())).collect();
+    let p = Pipeline::at(NOW);
+    let inv = p.inventory(&Pipeline::scope("aws", ACCT, &docs));
+    p.findings(&inv).into_iter().map(|f| f.rule_id).collect()
 }
 
 /// (check id, positive case, negative case)

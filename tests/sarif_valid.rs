@@ -8,7 +8,8 @@
 //! The Multitool is an npm package installed into `.tools/sarif` by the test setup; without it
 //! these tests fail and say how to install it.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -216,8 +217,7 @@ fn validate_with_multitool(tool: &Multitool, sarif: &Path) -> Vec<Problem> {
 }
 
 fn demo_sarif_text() -> String {
-    let out = Command::cargo_bin("jitgap")
-        .expect("the jitgap binary is built")
+    let out = support::cli::jitgap_in_repo()
         .args(["scan", "--demo", "--format", "sarif"])
         .output()
         .expect("jitgap runs");

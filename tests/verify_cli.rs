@@ -2,7 +2,6 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use support::moto::Moto;
 use support::probe_keys::{SEED_CALLS, seed};
@@ -14,9 +13,7 @@ fn verify(
     env: &[(&str, &str)],
 ) -> (i32, Value, String) {
     std::fs::write(dir.join("creds.jsonl"), lines.join("\n") + "\n").unwrap();
-    let out = Command::cargo_bin("jitgap")
-        .unwrap()
-        .current_dir(dir)
+    let out = support::cli::jitgap(dir)
         .args(["verify", "creds.jsonl", "--format", "json"])
         .args(extra)
         .envs(env.iter().copied())

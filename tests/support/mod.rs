@@ -1,6 +1,8 @@
+pub mod cli;
 pub mod fake_http;
 pub mod mariadb;
 pub mod moto;
+pub mod pipeline;
 pub mod postgres;
 pub mod probe_keys;
 pub mod tls;

@@ -1,0 +1,25 @@
+//! The jitgap binary as a user runs it, for every CLI test: no AWS endpoint leaking in from the
+//! environment, `CI` set (so no progress bars), in the given directory.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// `jitgap` run in `dir`.
+pub fn jitgap(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("jitgap").expect("the jitgap binary is built");
+    c.current_dir(dir)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("CI", "true");
+    c
+}
+
+/// `jitgap` run in the repository (where `demo/` and `reports/` are).
+pub fn jitgap_in_repo() -> Command {
+    jitgap(&repo())
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
