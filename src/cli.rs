@@ -142,9 +142,10 @@ pub struct SourceArgs {
 pub struct BoundaryFlags(pub Option<clap::ArgMatches>);
 
 impl BoundaryFlags {
-    /// The matches (empty when the command was built without scanner flags).
-    pub fn matches(&self) -> clap::ArgMatches {
-        self.0.clone().unwrap_or_default()
+    /// The parsed matches; `None` when the command line was not parsed with the registry
+    /// (a `Cli` built by hand), which is the same as giving no boundary flag.
+    pub fn matches(&self) -> Option<&clap::ArgMatches> {
+        self.0.as_ref()
     }
 }
 

@@ -433,3 +433,49 @@ fn collect_then_scan_gives_the_same_report() {
     };
     assert_eq!(strip(&a.stdout), strip(&b.stdout));
 }
+
+#[test]
+fn every_config_problem_is_reported_at_once_at_its_line() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("bad.toml"),
+        "[sources]\npostgres = \"not-a-list\"\nazure = [\"x\"]\n[limits]\nconcurrency = 0\nfoo = 1\n[rules.XX001]\ndisable = true\n",
+    )
+    .unwrap();
+    let out = jitgap(t.path())
+        .args(["scan", "--demo", "--config", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "bad.toml:2:1: [sources] postgres: expected a list of URLs",
+        "bad.toml:3:1: [sources.azure]: no boundary is named `azure`",
+        "bad.toml:5:15: limits.concurrency: must be at least 1",
+        "bad.toml:6:1: unknown key `foo`",
+        "bad.toml:7:8: [rules.XX001]: no check has this id",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+}
+
+#[test]
+fn help_groups_each_boundarys_flags_under_its_heading() {
+    let out = jitgap(&repo()).args(["scan", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let at = |h: &str| {
+        help.find(h)
+            .unwrap_or_else(|| panic!("no `{h}` in:\n{help}"))
+    };
+    let (aws, pg, my) = (
+        at("\nAWS:\n"),
+        at("\nPostgreSQL:\n"),
+        at("\nMySQL / MariaDB:\n"),
+    );
+    assert!(aws < at("--aws-endpoint-url") && at("--aws-endpoint-url") < pg);
+    assert!(pg < at("--postgres-url") && at("--postgres-url") < my);
+    assert!(my < at("--mysql-url"));
+    assert!(at("\nSources:\n") < at("--demo"));
+    assert!(at("\nReport and gate:\n") < at("--fail-on"));
+}

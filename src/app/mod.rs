@@ -78,11 +78,7 @@ fn load_rules(registry: &Registry, dir: Option<&Path>) -> Result<RuleSet, Fatal>
 
 /// The config, with every problem (syntax, unknown keys, boundaries, rule ids) at once.
 fn load_config(registry: &Registry, rules: &RuleSet, path: Option<&Path>) -> Result<Config, Fatal> {
-    let config = Config::discover(path).map_err(|e| Fatal(e.to_string()))?;
-    config
-        .check(registry, rules)
-        .map_err(|e| Fatal(e.to_string()))?;
-    Ok(config)
+    Config::load(path, registry, rules).map_err(|e| Fatal(e.to_string()))
 }
 
 /// A multi-threaded runtime for the live collectors (2 workers: the work is I/O).

@@ -67,12 +67,13 @@ type Plan = Vec<(&'static dyn Scanner, Vec<LiveTarget>)>;
 
 /// Each scanner's live targets from its flags and config entry.
 fn plan(registry: &Registry, src: &SourceArgs, config: &Config) -> Result<Plan, Fatal> {
-    let flags = src.boundaries.matches();
     let mut out = Vec::new();
     for s in registry.scanners() {
         let name = s.boundary().to_string();
         let section = config.sources.boundaries.get(&name);
-        let targets = s.live_targets(&flags, section).map_err(|e| match section {
+        let none = crate::scan::scanner::no_flags(*s);
+        let flags = src.boundaries.matches().unwrap_or(&none);
+        let targets = s.live_targets(flags, section).map_err(|e| match section {
             Some(_) => Fatal(config.error_at(&format!("sources.{name}"), e.0).to_string()),
             None => Fatal(e.0),
         })?;

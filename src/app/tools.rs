@@ -14,7 +14,7 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
         return Err(Fatal(format!("--format `{}`: use table or json", a.format)));
     }
     let inputs = revocation::read_inputs(&a.file)?;
-    let opts = ProbeOptions::from_flags(&a.boundaries.matches());
+    let opts = ProbeOptions::from_flags(a.boundaries.matches());
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     print!("{}", revocation::render(&results, &a.format));
     Ok(revocation::exit_code(&results))
@@ -23,7 +23,7 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
 /// `scan --probe FILE`: the same probes, folded into the report.
 pub(super) fn probe(file: &Path, flags: &BoundaryFlags) -> Result<Vec<Probe>, Fatal> {
     let inputs = revocation::read_inputs(file)?;
-    let opts = ProbeOptions::from_flags(&flags.matches());
+    let opts = ProbeOptions::from_flags(flags.matches());
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     Ok(results
         .into_iter()

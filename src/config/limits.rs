@@ -73,6 +73,7 @@ fn duration(loc: &Located<'_>, value: Spanned<DeValue<'_>>) -> Result<Duration, 
 
 fn positive<T: for<'de> Deserialize<'de> + PartialOrd + Default>(
     loc: &Located<'_>,
+    key: &str,
     value: Spanned<DeValue<'_>>,
 ) -> Result<T, ConfigError> {
     let at = value.span().start;
@@ -80,7 +81,7 @@ fn positive<T: for<'de> Deserialize<'de> + PartialOrd + Default>(
     if n > T::default() {
         Ok(n)
     } else {
-        Err(loc.at(at, "must be at least 1"))
+        Err(loc.at(at, format!("limits.{key}: must be at least 1")))
     }
 }
 
@@ -96,10 +97,12 @@ pub(super) fn parse(
     let mut errors = Vec::new();
     for (key, value) in table {
         let r = match key.get_ref().as_ref() {
-            "concurrency" => positive(loc, value).map(|n| out.concurrency = n),
+            "concurrency" => positive(loc, "concurrency", value).map(|n| out.concurrency = n),
             "call_timeout" => duration(loc, value).map(|d| out.net.request_timeout = d),
             "scope_timeout" => duration(loc, value).map(|d| out.scope_timeout = d),
-            "max_attempts" => positive(loc, value).map(|n| out.net.max_attempts = n),
+            "max_attempts" => {
+                positive(loc, "max_attempts", value).map(|n| out.net.max_attempts = n)
+            }
             "base_backoff" => duration(loc, value).map(|d| out.net.base_backoff = d),
             "max_backoff" => duration(loc, value).map(|d| out.net.max_backoff = d),
             name if matches!(value.get_ref(), DeValue::Table(_)) => {

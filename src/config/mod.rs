@@ -69,16 +69,41 @@ pub const DEFAULT_FILE: &str = "jitgap.toml";
 const SECTIONS: &str = "policy, sources, output, gate, limits, rules";
 
 impl Config {
-    /// `--config FILE`, else `./jitgap.toml` when present, else defaults.
-    pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigErrors> {
-        match explicit {
-            Some(p) => Self::read(p),
-            None if Path::new(DEFAULT_FILE).is_file() => Self::read(Path::new(DEFAULT_FILE)),
-            None => Ok(Config::default()),
+    /// `--config FILE`, else `./jitgap.toml` when present, else defaults; checked against the
+    /// scanners and rules, with every problem of the file reported at once.
+    pub fn load(
+        explicit: Option<&Path>,
+        registry: &Registry,
+        rules: &RuleSet,
+    ) -> Result<Config, ConfigErrors> {
+        let path = match explicit {
+            Some(p) => p,
+            None if Path::new(DEFAULT_FILE).is_file() => Path::new(DEFAULT_FILE),
+            None => return Ok(Config::default()),
+        };
+        let (config, mut errors) = Self::read_partial(path)?;
+        errors.extend(config.problems(registry, rules));
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            errors.sort_by_key(|e| (e.line, e.column));
+            Err(ConfigErrors(errors))
         }
     }
 
+    /// Reads and parses a file; every problem that needs no scanners or rules is an error.
     pub fn read(path: &Path) -> Result<Config, ConfigErrors> {
+        let (config, errors) = Self::read_partial(path)?;
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    /// The config as far as it could be read, and the problems of its sections; `Err` when
+    /// the file cannot be read or parsed at all.
+    fn read_partial(path: &Path) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigErrors(vec![ConfigError {
@@ -88,7 +113,7 @@ impl Config {
                 message: format!("cannot read config: {e}"),
             }])
         })?;
-        let mut c = Self::parse(&shown, &text)?;
+        let (mut c, errors) = Self::parse_partial(&shown, &text)?;
         c.path = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new(""));
         for f in c.sources.from.iter_mut() {
@@ -104,11 +129,21 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
-        Ok(c)
+        Ok((c, errors))
     }
 
     /// Parses and checks everything that needs no rules or scanners; every problem is kept.
     pub fn parse(file: &str, text: &str) -> Result<Config, ConfigErrors> {
+        let (config, mut errors) = Self::parse_partial(file, text)?;
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            errors.sort_by_key(|e| (e.line, e.column));
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    fn parse_partial(file: &str, text: &str) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
         let (loc, doc) = spans::parse(file, text)?;
         let mut errors = Vec::new();
         let mut config = Config::default();
@@ -154,12 +189,7 @@ impl Config {
             .iter()
             .map(|(k, off)| (k.clone(), crate::rules::line_col(text, *off)))
             .collect();
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            errors.sort_by_key(|e| (e.line, e.column));
-            Err(ConfigErrors(errors))
-        }
+        Ok((config, errors))
     }
 
     /// An error at a key path of this file (`sources.aws`), or at its start.
@@ -177,9 +207,18 @@ impl Config {
         }
     }
 
-    /// What needs the scanners and the rules: every boundary named exists, every `[rules.ID]`
-    /// names a check.
+    /// What needs the scanners and the rules: every boundary named exists and its scanner
+    /// accepts its entry, every `[rules.ID]` names a check.
     pub fn check(&self, registry: &Registry, rules: &RuleSet) -> Result<(), ConfigErrors> {
+        let errors = self.problems(registry, rules);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    fn problems(&self, registry: &Registry, rules: &RuleSet) -> Vec<ConfigError> {
         let known: Vec<String> = registry
             .scanners()
             .iter()
@@ -205,6 +244,14 @@ impl Config {
                 }
             }
         }
+        // Each scanner reads its own entry; planning does no I/O, so it can be tried here.
+        for (name, value) in &self.sources.boundaries {
+            if let Some(s) = registry.find_name(name)
+                && let Err(e) = s.live_targets(&crate::scan::scanner::no_flags(s), Some(value))
+            {
+                errors.push(self.error_at(&format!("sources.{name}"), e.0));
+            }
+        }
         for id in self.rules.keys() {
             if rules.check(id).is_none() {
                 errors.push(self.error_at(
@@ -213,11 +260,7 @@ impl Config {
                 ));
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigErrors(errors))
-        }
+        errors
     }
 }
 

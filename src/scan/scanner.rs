@@ -146,6 +146,15 @@ pub struct Residual {
     pub evidence: Vec<Evidence>,
 }
 
+/// The flags of a command line that gave `scanner` none of its own (for planning from the
+/// config alone): its arguments are known, none is set.
+pub fn no_flags(scanner: &dyn Scanner) -> clap::ArgMatches {
+    scanner
+        .flags(clap::Command::new("jitgap").no_binary_name(true))
+        .try_get_matches_from(std::iter::empty::<String>())
+        .unwrap_or_default()
+}
+
 /// The default residual access: the grant's live access paths are still attached.
 pub fn still_attached(covered: &[&AccessPath]) -> Vec<Residual> {
     covered

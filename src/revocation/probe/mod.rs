@@ -90,11 +90,9 @@ pub struct ProbeOptions {
 
 impl ProbeOptions {
     /// From the command's boundary flags (`--aws-endpoint-url`), else `AWS_ENDPOINT_URL`.
-    pub fn from_flags(flags: &clap::ArgMatches) -> ProbeOptions {
+    pub fn from_flags(flags: Option<&clap::ArgMatches>) -> ProbeOptions {
         let flag = flags
-            .try_get_one::<String>("aws_endpoint_url")
-            .ok()
-            .flatten()
+            .and_then(|f| f.try_get_one::<String>("aws_endpoint_url").ok().flatten())
             .cloned();
         ProbeOptions {
             aws_endpoint_url: flag.or_else(|| {
