@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub(crate) mod db_tls;
 pub mod demo;
+mod error_chain;
 pub mod finding;
 pub mod gate;
 pub mod ledger;

@@ -47,7 +47,7 @@ pub fn client(limits: &NetLimits) -> Result<Client, NetError> {
     }
     builder
         .build()
-        .map_err(|e| NetError::Client(super::retry::error_chain(&e)))
+        .map_err(|e| NetError::Client(crate::error_chain::error_chain(&e)))
 }
 
 /// The proxy variables as read from the environment.
@@ -101,7 +101,7 @@ impl ProxyEnv {
     fn proxies(&self) -> Result<Vec<Proxy>, NetError> {
         let bad = |var: &str, e: reqwest::Error| NetError::Proxy {
             var: var.to_string(),
-            reason: super::retry::error_chain(&e),
+            reason: crate::error_chain::error_chain(&e),
         };
         let mut out = Vec::new();
         if let Some(url) = &self.https {

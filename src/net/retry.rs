@@ -13,6 +13,7 @@
 //! per-process random hasher keys mixed with the current `Instant` and a counter: spreading
 //! clients apart needs no cryptographic randomness, so no random-number crate is pulled in.
 
+use crate::error_chain::error_chain;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -220,21 +221,6 @@ fn excerpt(body: &str) -> String {
         short.push('…');
     }
     redact(&short)
-}
-
-/// An error and its causes, `a: b: c`, skipping a cause whose text is already there.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

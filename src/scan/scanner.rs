@@ -111,6 +111,19 @@ impl LiveTarget {
     }
 }
 
+impl LiveTarget {
+    /// The scanner's own options, or the failed scope to return when the target was planned
+    /// by another scanner (a wiring mistake, reported rather than a panic).
+    pub fn spec_or_failed<T: Any>(&self, boundary: Boundary) -> Result<&T, RawScope> {
+        self.spec::<T>().ok_or_else(|| {
+            let mut raw = RawScope::new(boundary, self.label.clone(), Origin::Live);
+            raw.errors
+                .push(format!("{}: not a {boundary} target", self.label));
+            raw
+        })
+    }
+}
+
 impl std::fmt::Debug for LiveTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "LiveTarget({})", self.label)

@@ -13,7 +13,8 @@
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 
-use super::{Outcome, PROBE_TIMEOUT, ProbeOptions, error_chain};
+use super::{Outcome, PROBE_TIMEOUT, ProbeOptions};
+use crate::error_chain::error_chain;
 use crate::scan::aws::sdk::{Auth, DEFAULT_REGION as REGION, Settings, Timeouts, sts_client};
 
 /// A long-term access key id: 16–128 upper-case letters and digits. `ASIA…` (temporary)

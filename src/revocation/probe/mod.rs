@@ -167,21 +167,6 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
     }
 }
 
-/// An error and its causes, `a: b: c`, skipping a cause whose text is already there.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 /// Removes `secret` (as is and percent-encoded) from `text`, then anything else that looks
 /// like a secret.
 pub(crate) fn scrub(text: &str, secret: &str) -> String {

@@ -19,7 +19,8 @@ use tokio_postgres::config::Host;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Config, NoTls, Socket};
 
-use super::{Outcome, PROBE_TIMEOUT, error_chain};
+use super::{Outcome, PROBE_TIMEOUT};
+use crate::error_chain::error_chain;
 use crate::scan::postgres::tls::{self as pg_tls, Handshake, Recording, handshake_hint};
 
 fn env(k: &str) -> Option<String> {

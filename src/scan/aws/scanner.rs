@@ -8,8 +8,8 @@ use super::{NormalizeContext, normalize};
 use crate::model::{AccessPath, Boundary, Identity, Inventory};
 use crate::rules::RuleSet;
 use crate::scan::scanner::{
-    BoxFuture, Context, DocumentSpec, Ended, Live, LiveTarget, Normalized, Origin, PlanError,
-    RawScope, Residual, Scanner, still_attached,
+    BoxFuture, Context, DocumentSpec, Ended, Live, LiveTarget, Normalized, PlanError, RawScope,
+    Residual, Scanner, still_attached,
 };
 use chrono::Duration;
 use clap::{ArgMatches, Args, FromArgMatches};
@@ -164,13 +164,10 @@ impl Scanner for AwsScanner {
     }
     fn collect<'a>(&'a self, target: &'a LiveTarget, _live: &'a Live) -> BoxFuture<'a, RawScope> {
         Box::pin(async move {
-            let Some(opts) = target.spec::<AwsLiveOptions>() else {
-                let mut raw = RawScope::new(BOUNDARY, "", Origin::Live);
-                raw.errors
-                    .push(format!("{}: not an AWS target", target.label));
-                return raw;
-            };
-            collect::collect(opts).await.into_scope()
+            match target.spec_or_failed::<AwsLiveOptions>(BOUNDARY) {
+                Ok(opts) => collect::collect(opts).await.into_scope(),
+                Err(failed) => failed,
+            }
         })
     }
     fn normalize(&self, raw: &RawScope, ctx: &Context<'_>) -> Normalized {

@@ -8,8 +8,8 @@ use super::raw::{ALLOWED_STATEMENT_PREFIXES, CATALOG};
 use crate::model::{AccessPath, Boundary, Identity, Inventory};
 use crate::rules::RuleSet;
 use crate::scan::scanner::{
-    BoxFuture, Context, DocumentSpec, Ended, Live, LiveTarget, Normalized, Origin, PlanError,
-    RawScope, Residual, Scanner, login_and_sessions,
+    BoxFuture, Context, DocumentSpec, Ended, Live, LiveTarget, Normalized, PlanError, RawScope,
+    Residual, Scanner, login_and_sessions,
 };
 use crate::scan::{catalog_scope, url_list};
 use clap::{ArgMatches, Args, FromArgMatches};
@@ -79,13 +79,10 @@ impl Scanner for MysqlScanner {
     }
     fn collect<'a>(&'a self, target: &'a LiveTarget, _live: &'a Live) -> BoxFuture<'a, RawScope> {
         Box::pin(async move {
-            let Some(opts) = target.spec::<MysqlLiveOptions>() else {
-                let mut raw = RawScope::new(BOUNDARY, target.label.clone(), Origin::Live);
-                raw.errors
-                    .push(format!("{}: not a MySQL target", target.label));
-                return raw;
-            };
-            collect(opts).await.into_scope()
+            match target.spec_or_failed::<MysqlLiveOptions>(BOUNDARY) {
+                Ok(opts) => collect(opts).await.into_scope(),
+                Err(failed) => failed,
+            }
         })
     }
     fn normalize(&self, raw: &RawScope, ctx: &Context<'_>) -> Normalized {

@@ -13,7 +13,7 @@
 //! password): it never falls back to plaintext. Only `prefer` goes plaintext, and only when
 //! the server answers that it offers no TLS; the record says so.
 
-use super::password::{Target, chain, fallback_scope, target};
+use super::password::{Target, fallback_scope, target};
 use super::raw::{CATALOG, PostgresRaw, check_statement};
 use super::tls::{Handshake, Recording, tls_failure};
 use crate::model::ScopeConnection;
@@ -274,7 +274,7 @@ fn connect_error(t: &Target, e: &tokio_postgres::Error) -> String {
             db.message()
         );
     }
-    let text = chain(e);
+    let text = crate::error_chain::error_chain(e);
     let hint = if text.contains("password missing") {
         format!(" ({})", t.password_source)
     } else if text.contains("refused") {
@@ -322,7 +322,7 @@ impl Reader<'_> {
             Ok(Err(e)) => {
                 let detail = match e.as_db_error() {
                     Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
-                    None => chain(&e),
+                    None => crate::error_chain::error_chain(&e),
                 };
                 Err(format!("{}: reading {what} failed: {detail}", self.scope))
             }

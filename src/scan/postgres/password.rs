@@ -55,7 +55,7 @@ pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, String> {
         format!(
             "{}: not a PostgreSQL connection URL ({})",
             fallback_scope(url),
-            crate::redact::redact(&chain(&e))
+            crate::redact::redact(&crate::error_chain::error_chain(&e))
         )
     })?;
     let named_db = config
@@ -249,21 +249,6 @@ fn split_fields(line: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// An error with its causes, `a: b: c`.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
