@@ -199,6 +199,7 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
             let (label, id_index) = (target.label.clone(), index);
             let handle = tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await.expect("semaphore open");
+                line.collecting();
                 let raw = match tokio::time::timeout(scope_timeout, scanner.collect(&target, &live))
                     .await
                 {
