@@ -1,3 +1,4 @@
+pub mod barrier;
 pub mod fake_http;
 pub mod mariadb;
 pub mod moto;
