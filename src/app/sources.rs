@@ -179,7 +179,16 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
     let mut n = 0usize;
     for (scanner, targets) in plan {
         let boundary = scanner.boundary();
-        let targets = match scanner.list_scopes(targets, &live).await {
+        // Listing reaches the boundary too: bounded like a scope, so it cannot stall the run.
+        let listed = tokio::time::timeout(scope_timeout, scanner.list_scopes(targets, &live))
+            .await
+            .unwrap_or_else(|_| {
+                Err(crate::scan::PlanError(format!(
+                    "{boundary}: scopes not listed within {} ([limits] scope_timeout)",
+                    shown(scope_timeout)
+                )))
+            });
+        let targets = match listed {
             Ok(t) => t,
             Err(e) => {
                 let mut raw = RawScope::new(boundary, "", Origin::Live);
@@ -200,6 +209,7 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
             let (label, id_index) = (target.label.clone(), index);
             let handle = tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await.expect("semaphore open");
+                line.collecting();
                 let raw = match tokio::time::timeout(scope_timeout, scanner.collect(&target, &live))
                     .await
                 {
@@ -207,9 +217,9 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
                     Err(_) => {
                         let mut raw = RawScope::new(boundary, target.label.clone(), Origin::Live);
                         raw.errors.push(format!(
-                            "{}: not collected within {} s ([limits] scope_timeout)",
+                            "{}: not collected within {} ([limits] scope_timeout)",
                             target.label,
-                            scope_timeout.as_secs()
+                            shown(scope_timeout)
                         ));
                         raw
                     }
@@ -243,6 +253,15 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
     done.into_iter().map(|(_, raw)| raw).collect()
 }
 
+/// A limit as `[limits]` writes it: `2s`, `15m`, `500ms` (whole seconds alone would say
+/// `0 s` for a sub-second limit).
+fn shown(d: std::time::Duration) -> String {
+    if d.subsec_millis() != 0 && d < std::time::Duration::from_secs(60) {
+        return format!("{}ms", d.as_millis());
+    }
+    chrono::Duration::from_std(d).map_or_else(|_| format!("{d:?}"), crate::time::format_duration)
+}
+
 fn read_ledger_file(g: &mut Gathered, kind: ImportKind, path: &str) {
     match crate::ledger::import_file(kind, std::path::Path::new(path)) {
         Ok(grants) => {
@@ -254,5 +273,20 @@ fn read_ledger_file(g: &mut Gathered, kind: ImportKind, path: &str) {
             });
         }
         Err(e) => g.input_errors.push(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+    use std::time::Duration;
+
+    #[test]
+    fn limits_are_shown_as_the_config_writes_them() {
+        assert_eq!(shown(Duration::from_millis(500)), "500ms");
+        assert_eq!(shown(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(shown(Duration::from_secs(2)), "2s");
+        assert_eq!(shown(Duration::from_secs(15 * 60)), "15m");
+        assert_eq!(shown(Duration::from_secs(90 * 60)), "1h30m");
     }
 }

@@ -1,3 +1,4 @@
+pub mod barrier;
 pub mod cli;
 pub mod fake_http;
 pub mod mariadb;
