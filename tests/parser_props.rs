@@ -20,6 +20,8 @@ mod ledger;
 mod mutate;
 #[path = "parser_props/scanners.rs"]
 mod scanners;
+#[path = "parser_props/values.rs"]
+mod values;
 
 use proptest::test_runner::Config;
 
