@@ -53,14 +53,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .parse()
             .map_err(|_| format!("`{t}` is not a duration like 8h, 90d or 1d12h"))?;
         num.clear();
-        total += match c {
-            's' => Duration::seconds(n),
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
+        let part = match c {
+            's' => Duration::try_seconds(n),
+            'm' => Duration::try_minutes(n),
+            'h' => Duration::try_hours(n),
+            'd' => Duration::try_days(n),
+            'w' => Duration::try_weeks(n),
             _ => return Err(format!("`{t}`: unknown unit `{c}` (use s, m, h, d or w)")),
         };
+        total = part
+            .and_then(|p| total.checked_add(&p))
+            .ok_or_else(|| format!("`{t}` is too long a duration"))?;
     }
     if !num.is_empty() {
         return Err(format!("`{t}` needs a unit, e.g. {num}h or {num}d"));
@@ -120,5 +123,13 @@ mod tests {
             "60d14h"
         );
         assert_eq!(format_duration(Duration::minutes(90)), "1h30m");
+    }
+
+    #[test]
+    fn a_duration_past_the_calendar_is_an_error_not_a_panic() {
+        // Found by tests/parser_props.rs: `max_jit_window = "99999999999999d"` panicked.
+        let e = parse_duration("99999999999999d").unwrap_err();
+        assert!(e.contains("too long"), "{e}");
+        assert!(parse_duration("9223372036854775807s9223372036854775807s").is_err());
     }
 }

@@ -254,7 +254,10 @@ fn issue(line: &Line<'_>, mount: &str, role: &str) -> Option<Grant> {
         .map(str::to_string);
     g.task = task(e);
     g.issued_at = Some(line.time);
-    g.expires_at = lease_seconds(e).map(|s| line.time + Duration::seconds(s));
+    // A TTL past the calendar's end is no expiry.
+    g.expires_at = lease_seconds(e)
+        .and_then(Duration::try_seconds)
+        .and_then(|d| line.time.checked_add_signed(d));
     g.labels.insert("vault_role".into(), role.to_string());
     g.labels.insert("vault_mount".into(), mount.to_string());
     g.labels
@@ -416,5 +419,29 @@ mod tests {
             boundary(&json!({}), "db", "etl"),
             Some(Boundary::new("postgres"))
         );
+    }
+
+    #[test]
+    fn a_ttl_past_the_calendar_is_no_expiry() {
+        // Found by tests/parser_props.rs: a huge `ttl` panicked adding it to the time.
+        let mut text = String::new();
+        for (kind, secret) in [
+            ("request", json!(null)),
+            (
+                "response",
+                json!({"lease_id": "database/creds/readonly/x", "ttl": i64::MAX}),
+            ),
+        ] {
+            text.push_str(&json!({
+                "time": "2026-09-01T10:00:00Z",
+                "type": kind,
+                "request": {"path": "database/creds/readonly", "mount_type": "database"},
+                "response": {"mount_type": "database", "secret": secret, "data": {"username": "v-app"}}
+            }).to_string());
+            text.push('\n');
+        }
+        let out = import_docs(&[Doc::new("audit.log", text)]).unwrap();
+        assert_eq!(out.grants.len(), 1, "{out:?}");
+        assert_eq!(out.grants[0].expires_at, None);
     }
 }

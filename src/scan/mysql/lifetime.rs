@@ -5,7 +5,12 @@ use super::catalog::Account;
 use super::normalize::Scope;
 use crate::classify::classify_static_credential;
 use crate::model::*;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+
+/// `days` after `t`; `None` past the calendar's end (a lifetime that long never expires).
+pub(super) fn after_days(t: DateTime<Utc>, days: i64) -> Option<DateTime<Utc>> {
+    Duration::try_days(days).and_then(|d| t.checked_add_signed(d))
+}
 
 impl Scope<'_> {
     /// The account's credential record and the lifetime its paths carry.
@@ -81,7 +86,7 @@ impl Scope<'_> {
             .as_deref()
             .and_then(crate::time::parse_timestamp);
         let expires_at = match (self.lifetime_days(a), last_changed) {
-            (Some(d), Some(c)) if d > 0 && kind == "password" => Some(c + Duration::days(d)),
+            (Some(d), Some(c)) if d > 0 && kind == "password" => after_days(c, d),
             _ => expired.flatten(),
         };
         self.inv.credentials.push(Credential {
@@ -136,7 +141,7 @@ impl Scope<'_> {
                         let (l, dec) = classify_static_credential(
                             &what,
                             Some(i),
-                            Some(i + Duration::days(d)),
+                            after_days(i, d),
                             self.ctx.policy,
                             "mysql.lifetime",
                         );

@@ -16,7 +16,7 @@ use super::raw::CATALOG;
 use super::revocation;
 use crate::model::*;
 use crate::scan::RawScope;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct MyContext<'a> {
@@ -159,7 +159,7 @@ impl Scope<'_> {
             .password_last_changed
             .as_deref()
             .and_then(crate::time::parse_timestamp)?;
-        let at = changed + Duration::days(days);
+        let at = super::lifetime::after_days(changed, days)?;
         (at <= self.ctx.now).then_some(Some(at))
     }
 

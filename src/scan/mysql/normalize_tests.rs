@@ -287,3 +287,17 @@ fn each_check_stays_quiet_on_its_negative_case() {
         assert!(!maria.iter().any(|f| f.rule_id == rule), "{rule} fired");
     }
 }
+
+#[test]
+fn a_password_lifetime_past_the_calendar_never_expires() {
+    // Found by tests/parser_props.rs: `password_lifetime` near i64::MAX panicked.
+    let mut cat: serde_json::Value = serde_json::from_str(MYSQL8_CATALOG).unwrap();
+    cat["default_password_lifetime"] = serde_json::json!(i64::MAX);
+    for a in cat["accounts"].as_array_mut().unwrap() {
+        a["password_lifetime"] = serde_json::json!(i64::MAX / 2);
+    }
+    let (inv, errors, _) = scan("db:3306", &cat.to_string());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(!inv.credentials.is_empty());
+    assert!(inv.credentials.iter().all(|c| c.expires_at.is_none()));
+}

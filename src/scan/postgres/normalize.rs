@@ -126,8 +126,11 @@ pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>
         }
     }
     let Some(cat) = catalog.filter(|c| c.roles.is_some()) else {
-        if document.is_some() && errors.is_empty() {
-            errors.push(format!("{name}: the catalog document has no `roles` list"));
+        if let Some(doc) = document.filter(|_| errors.is_empty()) {
+            errors.push(format!(
+                "{}: the catalog of {name} has no `roles` list",
+                doc.source
+            ));
         } else if errors.is_empty() {
             errors.push(format!("{name}: no catalog document was read"));
         }
@@ -154,8 +157,9 @@ pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>
         };
         let tag = format!("({list})");
         if !present && !errors.iter().any(|e| e.contains(&tag)) {
+            let at = document.map_or(name.as_str(), |d| d.source.as_str());
             errors.push(format!(
-                "{name}: the catalog has no {list} list {tag}: {cost}"
+                "{at}: the catalog of {name} has no {list} list {tag}: {cost}"
             ));
         }
     }
@@ -320,5 +324,40 @@ impl Scope<'_> {
             attributes,
             evidence: vec![self.ev(format!("/roles/{i}"))],
         });
+    }
+}
+
+#[cfg(test)]
+mod document_errors {
+    use super::*;
+    use crate::scan::{Doc, Origin};
+
+    fn errors(text: &str) -> (ScopeState, Vec<String>) {
+        let rules = crate::scan::registry::embedded_rules().unwrap();
+        let policy = Policy::from_layers(&[&rules.policy]).unwrap();
+        let ctx = PgContext::new(&policy, &rules, Utc::now());
+        let mut raw = RawScope::new(BOUNDARY, "db:5432/app", Origin::File);
+        raw.put(CATALOG, Doc::new("postgres/db/catalog.json", text));
+        let (inv, errors) = normalize(&raw, &ctx);
+        (inv.scopes[0].status, errors)
+    }
+
+    #[test]
+    fn a_catalog_without_its_lists_is_named_in_the_error() {
+        // Found by tests/parser_props.rs: these errors named the scope but not the file.
+        let (status, e) = errors("{}");
+        assert_eq!(status, ScopeState::Failed);
+        assert_eq!(
+            e,
+            ["postgres/db/catalog.json: the catalog of db:5432/app has no `roles` list"]
+        );
+        let (status, e) = errors(r#"{"roles": []}"#);
+        assert_eq!(status, ScopeState::Partial);
+        assert!(
+            e.iter()
+                .all(|e| e
+                    .starts_with("postgres/db/catalog.json: the catalog of db:5432/app has no ")),
+            "{e:?}"
+        );
     }
 }
