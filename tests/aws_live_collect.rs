@@ -5,8 +5,9 @@ mod support;
 use std::collections::BTreeSet;
 use std::sync::Once;
 
+use jitgap::scan::RawScope;
 use jitgap::scan::aws::collect::{AwsLiveOptions, collect};
-use jitgap::scan::aws::raw::AwsRaw;
+use jitgap::scan::aws::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT};
 use serde_json::Value;
 use support::moto::Moto;
 
@@ -28,7 +29,7 @@ fn fake_credentials() {
     });
 }
 
-fn run(endpoint: &str) -> AwsRaw {
+fn run(endpoint: &str) -> RawScope {
     let opts = AwsLiveOptions {
         endpoint_url: Some(endpoint.to_string()),
         profile: None,
@@ -76,12 +77,11 @@ fn collects_the_seeded_estate_with_read_only_calls() {
         raw.errors,
         moto.log()
     );
-    assert_eq!(raw.scope_hint.as_deref(), Some("123456789012"));
+    assert_eq!(raw.scope.as_str(), "123456789012");
 
     // Authorization details.
     let doc = raw
-        .authorization_details
-        .as_ref()
+        .document(AUTHORIZATION_DETAILS)
         .expect("authorization details");
     assert_eq!(
         doc.source,
@@ -170,7 +170,7 @@ fn collects_the_seeded_estate_with_read_only_calls() {
     );
 
     // Access keys.
-    let keys_doc = raw.access_keys.as_ref().expect("access keys");
+    let keys_doc = raw.document(ACCESS_KEYS).expect("access keys");
     assert_eq!(
         keys_doc.source,
         format!(
@@ -214,7 +214,7 @@ fn collects_the_seeded_estate_with_read_only_calls() {
     let jitgap::scan::Normalized {
         inventory: inv,
         errors,
-    } = jitgap::scan::aws::SCANNER.normalize(&raw.clone().into_scope(), &ctx);
+    } = jitgap::scan::aws::SCANNER.normalize(&raw, &ctx);
     assert!(errors.is_empty(), "{errors:?}");
     let signals = |kind: &str| -> Vec<&str> {
         inv.signals
@@ -242,7 +242,7 @@ fn collects_the_seeded_estate_with_read_only_calls() {
     assert_eq!(counted.iter().copied().collect::<BTreeSet<_>>(), listed);
 
     // Credential report.
-    let report = raw.credential_report.as_ref().expect("credential report");
+    let report = raw.document(CREDENTIAL_REPORT).expect("credential report");
     assert_eq!(
         report.source,
         format!("aws:iam:GetCredentialReport @ {}", moto.endpoint)
@@ -282,9 +282,9 @@ fn unreachable_endpoint_is_reported_not_fatal() {
     let endpoint = "http://127.0.0.1:1";
     let raw = run(endpoint);
 
-    assert!(raw.authorization_details.is_none());
-    assert!(raw.credential_report.is_none());
-    assert!(raw.access_keys.is_none());
+    assert!(raw.document(AUTHORIZATION_DETAILS).is_none());
+    assert!(raw.document(CREDENTIAL_REPORT).is_none());
+    assert!(raw.document(ACCESS_KEYS).is_none());
     assert!(!raw.errors.is_empty());
     for error in &raw.errors {
         assert!(

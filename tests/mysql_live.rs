@@ -8,7 +8,8 @@ mod support;
 use chrono::Utc;
 use jitgap::finding::Finding;
 use jitgap::model::{Enforcement, Inventory, Privilege, Revocation, ScopeState, Severity};
-use jitgap::scan::mysql::{MyContext, MysqlLiveOptions, MysqlRaw, collect, normalize};
+use jitgap::scan::RawScope;
+use jitgap::scan::mysql::{CATALOG, MyContext, MysqlLiveOptions, collect, normalize};
 use mysql_async::prelude::Queryable;
 use support::mariadb::Maria;
 
@@ -29,7 +30,7 @@ async fn seed(m: &Maria, statements: &[String]) {
     m.exec(&refs).await;
 }
 
-async fn scan(url: &str) -> (MysqlRaw, Inventory, Vec<Finding>) {
+async fn scan(url: &str) -> (RawScope, Inventory, Vec<Finding>) {
     let raw = collect(&MysqlLiveOptions { url: url.into() }).await;
     let rules = jitgap::scan::registry::embedded_rules().expect("embedded rules load");
     let policy = jitgap::policy::Policy::from_layers(&[&rules.policy]).unwrap();
@@ -38,7 +39,7 @@ async fn scan(url: &str) -> (MysqlRaw, Inventory, Vec<Finding>) {
         rules: &rules,
         now: Utc::now(),
     };
-    let (mut inv, _) = normalize(&raw.clone().into_scope(), &ctx);
+    let (mut inv, _) = normalize(&raw, &ctx);
     inv.sort();
     let findings = jitgap::checks::run(&inv, &rules, &Default::default());
     (raw, inv, findings)
@@ -220,7 +221,7 @@ async fn standing_paths_lock_revocation_and_read_only_proof() {
         .unwrap()
         .unwrap();
     root.disconnect().await.ok();
-    let catalog = raw.catalog.as_ref().expect("a catalog").text.clone();
+    let catalog = raw.document(CATALOG).expect("a catalog").text.clone();
     let out = format!("{catalog}{}", serde_json::to_string(&findings).unwrap());
     for secret in [
         "Admin-pw-9d2e",
@@ -399,7 +400,11 @@ async fn missing_grants_and_bad_connections_are_errors_naming_the_scope() {
         raw.errors
     );
     assert_eq!(inv.scopes[0].status, ScopeState::Partial);
-    let catalog = raw.catalog.expect("partial data is kept").text;
+    let catalog = raw
+        .document(CATALOG)
+        .expect("partial data is kept")
+        .text
+        .clone();
     assert!(catalog.contains("\"processlist\""));
     assert!(
         !findings
@@ -409,7 +414,7 @@ async fn missing_grants_and_bad_connections_are_errors_naming_the_scope() {
 
     // (g) a wrong password: an error naming the scope, never the password; no panic.
     let (raw, inv, _) = scan(&m.url("jitgap_noproc", "Wrong-pw-0000")).await;
-    assert!(raw.catalog.is_none());
+    assert!(raw.document(CATALOG).is_none());
     assert_eq!(raw.errors.len(), 1, "{:?}", raw.errors);
     assert!(
         raw.errors[0].starts_with(&format!("mysql {scope}: cannot connect: access denied")),

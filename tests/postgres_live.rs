@@ -8,7 +8,8 @@ use jitgap::checks;
 use jitgap::finding::Finding;
 use jitgap::model::{Enforcement, Inventory, Privilege, Revocation, ScopeState, Severity};
 use jitgap::policy::Policy;
-use jitgap::scan::postgres::{PgContext, PostgresLiveOptions, PostgresRaw, collect, normalize};
+use jitgap::scan::RawScope;
+use jitgap::scan::postgres::{PgContext, PostgresLiveOptions, collect, normalize};
 use std::time::Duration;
 use support::postgres::{Pg, SUPERUSER_PASSWORD, eventually};
 
@@ -18,7 +19,7 @@ const SERVICE_PW: &str = "service-pw-Jd02m";
 const EXPIRING_PW: &str = "expiring-pw-Lk93v";
 
 struct Scan {
-    raw: PostgresRaw,
+    raw: RawScope,
     inv: Inventory,
     findings: Vec<Finding>,
 }
@@ -28,7 +29,7 @@ async fn scan(url: String) -> Scan {
     let rules = jitgap::scan::registry::embedded_rules().expect("embedded rules");
     let policy = Policy::from_layers(&[&rules.policy]).unwrap();
     let ctx = PgContext::new(&policy, &rules, Utc::now());
-    let (inv, _) = normalize(&raw.clone().into_scope(), &ctx);
+    let (inv, _) = normalize(&raw, &ctx);
     let findings = checks::run(&inv, &rules, &Default::default());
     Scan { raw, inv, findings }
 }
@@ -62,8 +63,7 @@ impl Scan {
         format!(
             "{}\n{:?}\n{}\n{}",
             self.raw
-                .catalog
-                .as_ref()
+                .document("catalog.json")
                 .map(|d| d.text.as_str())
                 .unwrap_or(""),
             self.raw.errors,
@@ -298,7 +298,7 @@ async fn errors_name_the_scope_without_a_panic() {
     // (g) Wrong password.
     let wrong = "not-the-password-Qv7";
     let s = scan(pg.url_for("jitgap_reader", wrong)).await;
-    assert!(s.raw.catalog.is_none());
+    assert!(s.raw.document("catalog.json").is_none());
     assert_eq!(s.raw.errors.len(), 1, "{:?}", s.raw.errors);
     let err = &s.raw.errors[0];
     assert!(err.starts_with(&pg.scope()), "{err}");
@@ -341,7 +341,7 @@ async fn reader_without_read_all_stats_is_never_effective() {
     let s = scan(pg.url_for("limited_reader", LIMITED_PW)).await;
     assert!(s.raw.errors.is_empty(), "{:#?}", s.raw.errors);
     let catalog: serde_json::Value =
-        serde_json::from_str(&s.raw.catalog.as_ref().unwrap().text).unwrap();
+        serde_json::from_str(&s.raw.document("catalog.json").unwrap().text).unwrap();
     assert_eq!(catalog["can_read_all_stats"], false);
     // pg_hba_file_rules is superuser-only: noted, not an error.
     assert!(catalog["hba_rules"].is_null());

@@ -1,11 +1,11 @@
-//! Live, read-only collection of the AWS IAM documents into [`AwsRaw`].
+//! Live, read-only collection of the AWS IAM documents into a [`RawScope`].
 //!
 //! The result has the same shape as a saved export (see `raw.rs`), so live reads and
 //! snapshot files share one parse path. Every request passes an SDK interceptor that
 //! refuses any IAM action outside [`ALLOWED_OPERATIONS`](super::raw::ALLOWED_OPERATIONS) before it
 //! leaves the process (`guard.rs`); the client is configured in `sdk.rs`.
 //! Failures never abort the rest of the collection: each one becomes a message in
-//! [`AwsRaw::errors`].
+//! [`RawScope::errors`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,11 +17,13 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::BOUNDARY;
 use super::collect_gaad::{Obj, authorization_details};
 use super::credential_report::{credential_report, report_users};
-use super::raw::AwsRaw;
+use super::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT};
 use super::sdk::{Settings, iam_client};
 use crate::scan::Doc;
+use crate::scan::{Origin, RawScope};
 
 const SOURCE_AUTHORIZATION_DETAILS: &str = "aws:iam:GetAccountAuthorizationDetails";
 const SOURCE_ACCESS_KEYS: &str = "aws:iam:ListAccessKeys+GetAccessKeyLastUsed";
@@ -40,14 +42,16 @@ pub struct AwsLiveOptions {
 
 /// Reads the account's IAM documents. Never panics; every failed call is reported in
 /// `errors` with the operation and the endpoint, and the remaining calls still run.
-pub async fn collect(opts: &AwsLiveOptions) -> AwsRaw {
+/// The scope is the account id (from the export or the report), `unknown-account` until known.
+pub async fn collect(opts: &AwsLiveOptions) -> RawScope {
     let client = client(opts).await;
     let at = endpoint_label(opts);
     let source = |name: &str| match &opts.endpoint_url {
         Some(url) => format!("{name} @ {url}"),
         None => name.to_string(),
     };
-    let mut raw = AwsRaw::default();
+    let mut raw = RawScope::new(BOUNDARY, "", Origin::Live);
+    let mut account: Option<String> = None;
 
     let (details, report) = tokio::join!(
         authorization_details(&client, &at),
@@ -57,37 +61,45 @@ pub async fn collect(opts: &AwsLiveOptions) -> AwsRaw {
     let mut users = Vec::new();
     match details {
         Ok(details) => {
-            raw.scope_hint = details.account_id();
+            account = details.account_id();
             users = details
                 .users
                 .iter()
                 .filter_map(|u| u.user_name().map(str::to_string))
                 .collect();
             let text = details.into_json().to_string();
-            raw.authorization_details = Some(Doc::new(source(SOURCE_AUTHORIZATION_DETAILS), text));
+            raw.put(
+                AUTHORIZATION_DETAILS,
+                Doc::new(source(SOURCE_AUTHORIZATION_DETAILS), text),
+            );
         }
         Err(e) => raw.errors.push(e),
     }
     match report {
         Ok(csv_text) => {
-            let (report_users, account) = report_users(&csv_text);
-            if raw.authorization_details.is_none() {
+            let (report_users, in_report) = report_users(&csv_text);
+            if raw.document(AUTHORIZATION_DETAILS).is_none() {
                 // The report lists every user too, so keys can still be read.
                 users = report_users;
             }
-            if raw.scope_hint.is_none() {
-                raw.scope_hint = account;
-            }
-            raw.credential_report = Some(Doc::new(source(SOURCE_CREDENTIAL_REPORT), csv_text));
+            account = account.or(in_report);
+            raw.put(
+                CREDENTIAL_REPORT,
+                Doc::new(source(SOURCE_CREDENTIAL_REPORT), csv_text),
+            );
         }
         Err(e) => raw.errors.push(e),
     }
 
-    if raw.authorization_details.is_some() || raw.credential_report.is_some() {
+    if !raw.documents.is_empty() {
         let (keys, errors) = access_keys(&client, &at, users).await;
-        raw.access_keys = Some(Doc::new(source(SOURCE_ACCESS_KEYS), keys.to_string()));
+        raw.put(
+            ACCESS_KEYS,
+            Doc::new(source(SOURCE_ACCESS_KEYS), keys.to_string()),
+        );
         raw.errors.extend(errors);
     }
+    raw.scope = account.unwrap_or_else(|| "unknown-account".into());
     raw
 }
 

@@ -26,7 +26,6 @@ mod users;
 
 pub use catalogue::AwsCatalogue;
 pub use normalize::{NormalizeContext, normalize};
-pub use raw::AwsRaw;
 pub use scanner::{AwsScanner, SCANNER};
 
 /// The boundary this scanner reads.

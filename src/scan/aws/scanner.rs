@@ -165,7 +165,7 @@ impl Scanner for AwsScanner {
     fn collect<'a>(&'a self, target: &'a LiveTarget, _live: &'a Live) -> BoxFuture<'a, RawScope> {
         Box::pin(async move {
             match target.spec_or_failed::<AwsLiveOptions>(BOUNDARY) {
-                Ok(opts) => collect::collect(opts).await.into_scope(),
+                Ok(opts) => collect::collect(opts).await,
                 Err(failed) => failed,
             }
         })

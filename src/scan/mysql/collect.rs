@@ -1,4 +1,4 @@
-//! Live, read-only collection of a MySQL or MariaDB catalog into [`MysqlRaw`].
+//! Live, read-only collection of a MySQL or MariaDB catalog into a [`RawScope`].
 //!
 //! One connection, text protocol, one statement at a time; every statement passes
 //! [`check_statement`] (SELECT or SHOW only) before it is sent. The driver is configured
@@ -24,9 +24,11 @@ use tokio::time::timeout;
 
 use super::tls::{self, ConnectError, MysqlTls};
 
-use super::raw::{CATALOG, MysqlRaw, check_statement};
+use super::BOUNDARY;
+use super::raw::{CATALOG, check_statement};
 use super::rows::{self, QueryRows, Row};
 use crate::scan::Doc;
+use crate::scan::{Origin, RawScope};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,12 +43,9 @@ pub struct MysqlLiveOptions {
 
 /// Reads the server's catalog. Never panics; every failure is a message in `errors` that
 /// names the scope (`host:port`), and what was read before it is kept.
-pub async fn collect(opts: &MysqlLiveOptions) -> MysqlRaw {
+pub async fn collect(opts: &MysqlLiveOptions) -> RawScope {
     let scope = scope_of(&opts.url);
-    let mut raw = MysqlRaw {
-        scope: scope.clone(),
-        ..Default::default()
-    };
+    let mut raw = RawScope::new(BOUNDARY, scope.clone(), Origin::Live);
     let fail = |m: String| crate::redact::redact(&format!("mysql {scope}: {m}"));
     let env_password = std::env::var("MYSQL_PWD").ok();
     let (builder, tls_opts) = match connection_opts(&opts.url, env_password) {
@@ -130,7 +129,7 @@ pub async fn collect(opts: &MysqlLiveOptions) -> MysqlRaw {
     catalog.errors = errors.clone();
     raw.errors = errors;
     match serde_json::to_string_pretty(&catalog) {
-        Ok(text) => raw.catalog = Some(Doc::new(format!("mysql:{scope}:{CATALOG}"), text)),
+        Ok(text) => raw.put(CATALOG, Doc::new(format!("mysql:{scope}:{CATALOG}"), text)),
         Err(e) => raw
             .errors
             .push(fail(format!("cannot encode the catalog: {e}"))),
@@ -341,7 +340,7 @@ mod tests {
         })
         .await;
         assert_eq!(raw.scope, "127.0.0.1:1");
-        assert!(raw.catalog.is_none());
+        assert!(raw.document(CATALOG).is_none());
         assert_eq!(raw.errors.len(), 1, "{:?}", raw.errors);
         assert!(
             raw.errors[0].starts_with("mysql 127.0.0.1:1: cannot connect"),

@@ -20,7 +20,7 @@ pub(crate) mod tls;
 pub use collect::{MysqlLiveOptions, collect};
 pub use normalize::{MyContext, account_id, normalize};
 pub use privilege::MysqlCatalogue;
-pub use raw::{ALLOWED_STATEMENT_PREFIXES, CATALOG, MysqlRaw};
+pub use raw::{ALLOWED_STATEMENT_PREFIXES, CATALOG};
 pub use revocation::{DROPPED, EXPIRED, LOCKED, UNVERIFIED};
 pub use scanner::SCANNER;
 

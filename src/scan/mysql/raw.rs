@@ -1,5 +1,5 @@
 //! The native document a MySQL or MariaDB server is read into. Live collection and snapshot
-//! files produce the same `MysqlRaw`, so there is one parse path.
+//! files produce the same document (a [`crate::scan::RawScope`]), so there is one parse path.
 //!
 //! Snapshot layout, per server: `mysql/<scope-name>/catalog.json`, where the scope name is the
 //! server's `host:port` (no credentials). The document holds catalog rows as JSON (see
@@ -32,36 +32,11 @@
 //! `authentication_string`, `Password`, `User_attributes`, the whole MariaDB `priv` JSON,
 //! the `INFO` column of the process list (statement text) or `SHOW CREATE USER` text.
 
-use crate::scan::Doc;
-
 pub const CATALOG: &str = "catalog.json";
 
 /// The only statements the live collector sends: the first keyword of each must be one of
 /// these (and a statement holds no `;`). Anything else is refused before it leaves the process.
 pub use crate::scan::sql_guard::ALLOWED_STATEMENT_PREFIXES;
-
-#[derive(Debug, Clone, Default)]
-pub struct MysqlRaw {
-    /// `host:port` of the server; never holds credentials.
-    pub scope: String,
-    /// `catalog.json`: `None` when nothing could be read (the errors say why).
-    pub catalog: Option<Doc>,
-    /// Errors met while collecting: each makes the scope partial (or failed without a catalog).
-    pub errors: Vec<String>,
-}
-
-impl MysqlRaw {
-    /// The one raw shape every scanner shares.
-    pub fn into_scope(self) -> crate::scan::RawScope {
-        let mut raw =
-            crate::scan::RawScope::new(super::BOUNDARY, self.scope, crate::scan::Origin::Live);
-        raw.errors = self.errors;
-        if let Some(doc) = self.catalog {
-            raw.put(CATALOG, doc);
-        }
-        raw
-    }
-}
 
 /// `Ok` when `sql` is a single statement whose first keyword is in
 /// [`ALLOWED_STATEMENT_PREFIXES`]; the error names the refused keyword.

@@ -1,11 +1,11 @@
-//! Live, read-only collection of the PostgreSQL catalog into [`PostgresRaw`].
+//! Live, read-only collection of the PostgreSQL catalog into a [`RawScope`].
 //!
 //! Every statement passes [`check_statement`] (SELECT or SHOW only, one at a time) before it
 //! leaves the process, and runs under a client-side timeout (no `SET` is ever sent). The
 //! server builds each list as JSON (`json_agg`), so the document holds the views' own column
 //! names and value formats. The session identifies itself as `application_name=jitgap`.
 //! Failures never abort the rest: each becomes a message naming the scope in
-//! [`PostgresRaw::errors`], and whatever was read is kept.
+//! [`RawScope::errors`], and whatever was read is kept.
 //!
 //! TLS: the URL's `sslmode` (`prefer` by default) and `sslrootcert` decide (see
 //! [`crate::db_tls`]); the document's `connection` records whether the session was encrypted
@@ -13,11 +13,13 @@
 //! password): it never falls back to plaintext. Only `prefer` goes plaintext, and only when
 //! the server answers that it offers no TLS; the record says so.
 
+use super::BOUNDARY;
 use super::password::{Target, fallback_scope, target};
-use super::raw::{CATALOG, PostgresRaw, check_statement};
+use super::raw::{CATALOG, check_statement};
 use super::tls::{Handshake, Recording, tls_failure};
 use crate::model::ScopeConnection;
 use crate::scan::Doc;
+use crate::scan::{Origin, RawScope};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,29 +97,23 @@ const Q_HBA: &str = "SELECT coalesce(pg_catalog.json_agg(h ORDER BY h.line_numbe
  FROM pg_catalog.pg_hba_file_rules) h";
 
 /// Reads the catalog of the scope `opts.url` names. Never panics.
-pub async fn collect(opts: &PostgresLiveOptions) -> PostgresRaw {
+pub async fn collect(opts: &PostgresLiveOptions) -> RawScope {
     collect_with(opts, &|k| std::env::var(k).ok()).await
 }
 
 pub(crate) async fn collect_with(
     opts: &PostgresLiveOptions,
     env: super::password::Env<'_>,
-) -> PostgresRaw {
+) -> RawScope {
     let t = match target(&opts.url, env) {
         Ok(t) => t,
         Err(e) => {
-            return PostgresRaw {
-                scope: fallback_scope(&opts.url),
-                catalog: None,
-                errors: vec![e],
-            };
+            let mut raw = RawScope::new(BOUNDARY, fallback_scope(&opts.url), Origin::Live);
+            raw.errors.push(e);
+            return raw;
         }
     };
-    let mut raw = PostgresRaw {
-        scope: t.scope.clone(),
-        catalog: None,
-        errors: Vec::new(),
-    };
+    let mut raw = RawScope::new(BOUNDARY, t.scope.clone(), Origin::Live);
     let (client, connection, tls) = match connect(&t).await {
         Ok(c) => c,
         Err(e) => {
@@ -195,7 +191,10 @@ pub(crate) async fn collect_with(
     raw.errors = errors;
     let text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default();
     // Nothing selected can hold the password (no query text, no hba options, no pg_authid).
-    raw.catalog = Some(Doc::new(format!("postgres:{}/{CATALOG}", t.scope), text));
+    raw.put(
+        CATALOG,
+        Doc::new(format!("postgres:{}/{CATALOG}", t.scope), text),
+    );
     raw
 }
 
@@ -381,7 +380,7 @@ mod tests {
         };
         let raw = collect_with(&opts, &|k| (k == "PW").then(|| "pw-not-shown".into())).await;
         assert_eq!(raw.scope, format!("127.0.0.1:{port}/app"));
-        assert!(raw.catalog.is_none());
+        assert!(raw.document(CATALOG).is_none());
         assert_eq!(raw.errors.len(), 1, "{:?}", raw.errors);
         assert!(raw.errors[0].starts_with(&raw.scope), "{}", raw.errors[0]);
         assert!(!raw.errors[0].contains("pw-not-shown"));

@@ -21,7 +21,6 @@ pub use catalog::Catalog;
 pub use collect::{PostgresLiveOptions, collect};
 pub use normalize::{PgContext, normalize};
 pub use privilege::PgCatalogue;
-pub use raw::PostgresRaw;
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,5 @@
 //! The native document a PostgreSQL cluster is read into. Live collection and snapshot files
-//! produce the same [`PostgresRaw`], so there is one parse path.
+//! produce the same document (a [`crate::scan::RawScope`]), so there is one parse path.
 //!
 //! Snapshot layout, per scope: `postgres/<scope-name>/catalog.json`, where the scope name is
 //! `host:port` plus `/dbname` when a database was named (never credentials). The document
@@ -40,36 +40,11 @@
 //! instead is accepted too. The document never holds a password or a hash: the collector
 //! never reads `rolpassword`, `pg_authid`, or the `options` column of `pg_hba_file_rules`.
 
-use crate::scan::Doc;
-
 pub const CATALOG: &str = "catalog.json";
 
 /// The only statements the live collector sends: the first keyword of each must be one of
 /// these (and a statement holds no `;`). Anything else is refused before it leaves the process.
 pub use crate::scan::sql_guard::ALLOWED_STATEMENT_PREFIXES;
-
-#[derive(Debug, Clone, Default)]
-pub struct PostgresRaw {
-    /// `host:port[/dbname]` of the cluster; never holds credentials.
-    pub scope: String,
-    /// `catalog.json`: `None` when nothing could be read (the errors say why).
-    pub catalog: Option<Doc>,
-    /// Errors met while collecting: each makes the scope partial (or failed without a catalog).
-    pub errors: Vec<String>,
-}
-
-impl PostgresRaw {
-    /// The one raw shape every scanner shares.
-    pub fn into_scope(self) -> crate::scan::RawScope {
-        let mut raw =
-            crate::scan::RawScope::new(super::BOUNDARY, self.scope, crate::scan::Origin::Live);
-        raw.errors = self.errors;
-        if let Some(doc) = self.catalog {
-            raw.put(CATALOG, doc);
-        }
-        raw
-    }
-}
 
 /// `Ok` when `sql` is a single statement whose first keyword is in
 /// [`ALLOWED_STATEMENT_PREFIXES`]; the error names the refused keyword.

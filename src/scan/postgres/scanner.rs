@@ -91,7 +91,7 @@ impl Scanner for PostgresScanner {
     fn collect<'a>(&'a self, target: &'a LiveTarget, _live: &'a Live) -> BoxFuture<'a, RawScope> {
         Box::pin(async move {
             match target.spec_or_failed::<PostgresLiveOptions>(BOUNDARY) {
-                Ok(opts) => collect(opts).await.into_scope(),
+                Ok(opts) => collect(opts).await,
                 Err(failed) => failed,
             }
         })
