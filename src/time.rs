@@ -37,10 +37,25 @@ pub fn fmt_utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+/// Why a duration does not parse; the text quotes what was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("empty duration")]
+    Empty,
+    #[error("`{0}` is not a duration like 8h, 90d or 1d12h")]
+    NotADuration(String),
+    #[error("`{text}`: unknown unit `{unit}` (use s, m, h, d or w)")]
+    UnknownUnit { text: String, unit: char },
+    #[error("`{text}` needs a unit, e.g. {num}h or {num}d")]
+    NoUnit { text: String, num: String },
+    #[error("`{0}` is too long a duration")]
+    TooLong(String),
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("empty duration".into());
+        return Err(DurationError::Empty);
     }
     let mut total = Duration::zero();
     let mut num = String::new();
@@ -51,7 +66,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
         let n: i64 = num
             .parse()
-            .map_err(|_| format!("`{t}` is not a duration like 8h, 90d or 1d12h"))?;
+            .map_err(|_| DurationError::NotADuration(t.to_string()))?;
         num.clear();
         let part = match c {
             's' => Duration::try_seconds(n),
@@ -59,14 +74,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             'h' => Duration::try_hours(n),
             'd' => Duration::try_days(n),
             'w' => Duration::try_weeks(n),
-            _ => return Err(format!("`{t}`: unknown unit `{c}` (use s, m, h, d or w)")),
+            _ => {
+                return Err(DurationError::UnknownUnit {
+                    text: t.to_string(),
+                    unit: c,
+                });
+            }
         };
         total = part
             .and_then(|p| total.checked_add(&p))
-            .ok_or_else(|| format!("`{t}` is too long a duration"))?;
+            .ok_or_else(|| DurationError::TooLong(t.to_string()))?;
     }
     if !num.is_empty() {
-        return Err(format!("`{t}` needs a unit, e.g. {num}h or {num}d"));
+        return Err(DurationError::NoUnit {
+            text: t.to_string(),
+            num: num.clone(),
+        });
     }
     Ok(total)
 }
@@ -115,8 +138,18 @@ mod tests {
         assert_eq!(parse_duration("8h").unwrap(), Duration::hours(8));
         assert_eq!(parse_duration("90d").unwrap(), Duration::days(90));
         assert_eq!(parse_duration("1d12h").unwrap(), Duration::hours(36));
-        assert!(parse_duration("8").unwrap_err().contains("needs a unit"));
-        assert!(parse_duration("8y").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("8")
+                .unwrap_err()
+                .to_string()
+                .contains("needs a unit")
+        );
+        assert!(
+            parse_duration("8y")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown unit")
+        );
         assert_eq!(format_duration(Duration::hours(36)), "1d12h");
         assert_eq!(
             format_duration(Duration::seconds(60 * 86_400 + 14 * 3600 + 3599)),
@@ -128,7 +161,7 @@ mod tests {
     #[test]
     fn a_duration_past_the_calendar_is_an_error_not_a_panic() {
         // Found by tests/parser_props.rs: `max_jit_window = "99999999999999d"` panicked.
-        let e = parse_duration("99999999999999d").unwrap_err();
+        let e = parse_duration("99999999999999d").unwrap_err().to_string();
         assert!(e.contains("too long"), "{e}");
         assert!(parse_duration("9223372036854775807s9223372036854775807s").is_err());
     }

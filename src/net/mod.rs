@@ -51,9 +51,20 @@ impl Default for NetLimits {
     }
 }
 
+/// Why a network limit's duration does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LimitDurationError {
+    #[error("`{0}` is too large")]
+    TooLarge(String),
+    #[error("`{0}` must not be negative")]
+    Negative(String),
+    #[error(transparent)]
+    Duration(#[from] crate::time::DurationError),
+}
+
 /// A duration as `policy.rs` writes them (`30s`, `2m`, `1h30m`, via
 /// [`crate::time::parse_duration`]), plus whole milliseconds (`500ms`) for backoffs.
-pub(crate) fn parse_limit_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_limit_duration(text: &str) -> Result<Duration, LimitDurationError> {
     let t = text.trim();
     if let Some(ms) = t.strip_suffix("ms")
         && !ms.is_empty()
@@ -62,11 +73,11 @@ pub(crate) fn parse_limit_duration(text: &str) -> Result<Duration, String> {
         return ms
             .parse()
             .map(Duration::from_millis)
-            .map_err(|_| format!("`{t}` is too large"));
+            .map_err(|_| LimitDurationError::TooLarge(t.to_string()));
     }
     let d = crate::time::parse_duration(t)?;
     d.to_std()
-        .map_err(|_| format!("`{t}` must not be negative"))
+        .map_err(|_| LimitDurationError::Negative(t.to_string()))
 }
 
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
@@ -128,6 +139,7 @@ mod tests {
         assert!(
             parse_limit_duration("30")
                 .unwrap_err()
+                .to_string()
                 .contains("needs a unit")
         );
     }
