@@ -28,7 +28,7 @@ fn parse_formats(list: &[String]) -> Result<Vec<Format>, Fatal> {
     for f in list.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
         let fmt: Format = f
             .parse()
-            .map_err(|e: String| Fatal(format!("--format: {e}")))?;
+            .map_err(|e: crate::model::NotOneOf| Fatal(format!("--format: {e}")))?;
         if !out.contains(&fmt) {
             out.push(fmt);
         }

@@ -41,7 +41,7 @@ pub(super) fn ledger_import(a: LedgerImportArgs) -> Result<i32, Fatal> {
     let kind: ImportKind = a
         .from
         .parse()
-        .map_err(|e: String| Fatal(format!("--from: {e}")))?;
+        .map_err(|e: crate::ledger::import::UnknownImportKind| Fatal(format!("--from: {e}")))?;
     let grants = if kind == ImportKind::Vault {
         let opts = crate::ledger::import::vault::VaultOptions::from_env(a.path.clone())
             .map_err(|e| Fatal(e.to_string()))?;

@@ -12,4 +12,6 @@ pub use inventory::{
     AccessPath, Basis, Credential, Identity, Inventory, ScopeConnection, ScopeState, ScopeStatus,
     Session, Signal, Window,
 };
-pub use verdict::{CredentialLifetime, Decision, Enforcement, Privilege, Revocation, Severity};
+pub use verdict::{
+    CredentialLifetime, Decision, Enforcement, NotOneOf, Privilege, Revocation, Severity,
+};

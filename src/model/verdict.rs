@@ -1,5 +1,13 @@
 use serde::{Deserialize, Serialize};
 
+/// A word that names none of a kebab enum's values; the text lists the ones it takes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{given}` is not one of: {}", .allowed.join(", "))]
+pub struct NotOneOf {
+    pub given: String,
+    pub allowed: &'static [&'static str],
+}
+
 macro_rules! kebab_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -13,10 +21,10 @@ macro_rules! kebab_enum {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
         }
         impl std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = $crate::model::NotOneOf;
+            fn from_str(s: &str) -> Result<Self, $crate::model::NotOneOf> {
                 match s { $($text => Ok($name::$variant),)+
-                    _ => Err(format!("`{s}` is not one of: {}", [$($text),+].join(", "))) }
+                    _ => Err($crate::model::NotOneOf { given: s.to_string(), allowed: &[$($text),+] }) }
             }
         }
     };

@@ -88,21 +88,25 @@ impl std::fmt::Display for ImportKind {
     }
 }
 
-impl FromStr for ImportKind {
-    type Err = String;
+/// A `--from` or `--ledger KIND:` word that names no importer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a ledger kind; use one of: {kinds}", kinds = kinds())]
+pub struct UnknownImportKind(pub String);
 
-    fn from_str(s: &str) -> Result<Self, String> {
+fn kinds() -> String {
+    let kinds: Vec<&str> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
+    kinds.join(", ")
+}
+
+impl FromStr for ImportKind {
+    type Err = UnknownImportKind;
+
+    fn from_str(s: &str) -> Result<Self, UnknownImportKind> {
         ImportKind::ALL
             .iter()
             .copied()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let kinds: Vec<&str> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "`{s}` is not a ledger kind; use one of: {}",
-                    kinds.join(", ")
-                )
-            })
+            .ok_or_else(|| UnknownImportKind(s.to_string()))
     }
 }
 
@@ -338,7 +342,7 @@ mod tests {
         for k in ImportKind::ALL {
             assert_eq!(k.as_str().parse::<ImportKind>().unwrap(), *k);
         }
-        let e = "gcp".parse::<ImportKind>().unwrap_err();
+        let e = "gcp".parse::<ImportKind>().unwrap_err().to_string();
         assert!(
             e.contains("jsonl, cloudtrail, vault-audit, vault, teleport"),
             "{e}"
