@@ -76,9 +76,17 @@ pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
         .baseline
         .clone()
         .or(config_for_flags.gate.baseline.clone());
-    let baseline = baseline_path.as_deref().map(Baseline::read).transpose()?;
+    let baseline = baseline_path
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let waivers_path = a.waivers.clone().or(config_for_flags.gate.waivers.clone());
-    let waivers = waivers_path.as_deref().map(WaiverFile::read).transpose()?;
+    let waivers = waivers_path
+        .as_deref()
+        .map(WaiverFile::read)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let allow_incomplete = a.allow_incomplete || config_for_flags.gate.allow_incomplete;
 
     let Run {

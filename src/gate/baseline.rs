@@ -14,6 +14,21 @@ pub struct BaselineEntry {
     pub entitlement: String,
 }
 
+/// A baseline file that cannot be read or is not one; the text names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{file}: cannot read baseline: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: line {} column {}: not a jitgap baseline (expected {{\"findings\": [{{\"id\": ...}}]}}): {source}", .source.line(), .source.column())]
+    NotABaseline {
+        file: String,
+        source: serde_json::Error,
+    },
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     #[serde(default)]
@@ -52,13 +67,17 @@ impl Baseline {
     }
 
     /// Read a baseline; errors name the file and the line or JSON pointer.
-    pub fn read(path: &Path) -> Result<Baseline, String> {
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
         let shown = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{shown}: cannot read baseline: {e}"))?;
-        let mut b: Baseline = serde_json::from_str(&text).map_err(|e| {
-            format!("{shown}: line {} column {}: not a jitgap baseline (expected {{\"findings\": [{{\"id\": ...}}]}}): {e}", e.line(), e.column())
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            file: shown.to_string(),
+            source,
         })?;
+        let mut b: Baseline =
+            serde_json::from_str(&text).map_err(|source| BaselineError::NotABaseline {
+                file: shown.to_string(),
+                source,
+            })?;
         b.ids = b.findings.iter().map(|f| f.id.clone()).collect();
         Ok(b)
     }

@@ -3,8 +3,8 @@
 mod baseline;
 mod waivers;
 
-pub use baseline::{Baseline, BaselineEntry};
-pub use waivers::{Waiver, WaiverFile};
+pub use baseline::{Baseline, BaselineEntry, BaselineError};
+pub use waivers::{Waiver, WaiverError, WaiverFile};
 
 use crate::model::Revocation;
 use crate::report::{FailOn, GateSummary, Report};

@@ -21,6 +21,25 @@ pub struct Waiver {
     pub expires: String,
 }
 
+/// A waiver file that cannot be read or holds an invalid waiver; `at` names the file and
+/// the waiver.
+#[derive(Debug, thiserror::Error)]
+pub enum WaiverError {
+    #[error("{file}: cannot read waivers: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Parse(#[from] crate::rules::RuleError),
+    #[error("{at}: `match` needs at least one of rule, identity, finding")]
+    NoMatch { at: String },
+    #[error("{at}: `owner` and `reason` must not be empty")]
+    NoOwner { at: String },
+    #[error("{at}: expires = \"{expires}\" is not a date (YYYY-MM-DD) or RFC 3339 time")]
+    BadExpiry { at: String, expires: String },
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WaiverFile {
@@ -40,10 +59,12 @@ fn expiry(text: &str) -> Option<DateTime<Utc>> {
 
 impl WaiverFile {
     /// Read and validate; every problem names the file and the line or waiver.
-    pub fn read(path: &Path) -> Result<WaiverFile, String> {
+    pub fn read(path: &Path) -> Result<WaiverFile, WaiverError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{shown}: cannot read waivers: {e}"))?;
+        let text = std::fs::read_to_string(path).map_err(|source| WaiverError::Read {
+            file: shown.clone(),
+            source,
+        })?;
         let mut file: WaiverFile = crate::rules::parse_toml_at(&shown, &text)?;
         file.path = shown.clone();
         for (i, w) in file.waiver.iter().enumerate() {
@@ -52,18 +73,16 @@ impl WaiverFile {
                 && w.matcher.identity.is_none()
                 && w.matcher.finding.is_none()
             {
-                return Err(format!(
-                    "{at}: `match` needs at least one of rule, identity, finding"
-                ));
+                return Err(WaiverError::NoMatch { at });
             }
             if w.owner.trim().is_empty() || w.reason.trim().is_empty() {
-                return Err(format!("{at}: `owner` and `reason` must not be empty"));
+                return Err(WaiverError::NoOwner { at });
             }
             if expiry(&w.expires).is_none() {
-                return Err(format!(
-                    "{at}: expires = \"{}\" is not a date (YYYY-MM-DD) or RFC 3339 time",
-                    w.expires
-                ));
+                return Err(WaiverError::BadExpiry {
+                    at,
+                    expires: w.expires.clone(),
+                });
             }
         }
         Ok(file)

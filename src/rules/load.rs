@@ -18,6 +18,9 @@ pub enum RuleError {
     /// A scanner's `[catalogue]` does not have the shape it reads; the text names the file.
     #[error("{0}")]
     Catalogue(String),
+    /// A `[catalogue]` table that does not deserialize into its scanner's shape.
+    #[error("{file}: [catalogue]: {message}")]
+    CatalogueShape { file: String, message: String },
     #[error("{file}: cannot read: {source}")]
     Io {
         file: String,
@@ -164,13 +167,17 @@ impl RuleSet {
     pub fn catalogue<T: serde::de::DeserializeOwned + Default>(
         &self,
         stem: &str,
-    ) -> Result<T, String> {
+    ) -> Result<T, RuleError> {
         match self.catalogues.get(stem) {
             None => Ok(T::default()),
-            Some((file, t)) => t
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| format!("{file}: [catalogue]: {}", e.message())),
+            Some((file, t)) => {
+                t.clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| RuleError::CatalogueShape {
+                        file: file.clone(),
+                        message: e.message().to_string(),
+                    })
+            }
         }
     }
 

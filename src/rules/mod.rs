@@ -9,8 +9,11 @@ pub use frameworks::{FrameworkRef, Frameworks};
 pub use load::{RuleError, RuleSet, line_col};
 
 /// Parse TOML, errors as `file:line:column: message`.
-pub fn parse_toml_at<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, String> {
-    load::parse_toml(file, text).map_err(|e| e.to_string())
+pub fn parse_toml_at<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, RuleError> {
+    load::parse_toml(file, text)
 }
 
 /// The rule files that belong to no scanner, shipped in the binary, by file name (each

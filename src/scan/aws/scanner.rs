@@ -111,7 +111,10 @@ impl Scanner for AwsScanner {
         ("aws.toml", include_str!("../../../rules/aws.toml"))
     }
     fn check_rules(&self, rules: &RuleSet) -> Result<(), String> {
-        rules.catalogue::<AwsCatalogue>("aws").map(drop)
+        rules
+            .catalogue::<AwsCatalogue>("aws")
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
     fn documents(&self) -> &'static [DocumentSpec] {
         DOCUMENTS

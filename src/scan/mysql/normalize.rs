@@ -103,7 +103,7 @@ pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         .rules
         .catalogue::<MysqlCatalogue>("mysql")
         .unwrap_or_else(|e| {
-            errors.push(e);
+            errors.push(e.to_string());
             MysqlCatalogue::default()
         });
     let roles: BTreeSet<Key> = cat

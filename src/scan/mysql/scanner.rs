@@ -48,7 +48,10 @@ impl Scanner for MysqlScanner {
         ("mysql.toml", include_str!("../../../rules/mysql.toml"))
     }
     fn check_rules(&self, rules: &RuleSet) -> Result<(), String> {
-        rules.catalogue::<MysqlCatalogue>("mysql").map(drop)
+        rules
+            .catalogue::<MysqlCatalogue>("mysql")
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
     fn documents(&self) -> &'static [DocumentSpec] {
         DOCUMENTS

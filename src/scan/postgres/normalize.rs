@@ -96,7 +96,7 @@ const REQUIRED_LISTS: &[(&str, &str)] = &[
 pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>) {
     let mut errors = raw.errors.clone();
     let catalogue: PgCatalogue = ctx.rules.catalogue("postgres").unwrap_or_else(|e| {
-        errors.push(e);
+        errors.push(e.to_string());
         PgCatalogue::default()
     });
     let mut sources = Vec::new();

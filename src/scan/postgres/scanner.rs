@@ -54,7 +54,10 @@ impl Scanner for PostgresScanner {
         )
     }
     fn check_rules(&self, rules: &RuleSet) -> Result<(), String> {
-        rules.catalogue::<PgCatalogue>("postgres").map(drop)
+        rules
+            .catalogue::<PgCatalogue>("postgres")
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
     fn documents(&self) -> &'static [DocumentSpec] {
         DOCUMENTS
