@@ -201,7 +201,7 @@ fn input_errors_name_the_file_and_line() {
     let case = |name: &str, text: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let err = read_inputs(&path).unwrap_err();
+        let err = read_inputs(&path).unwrap_err().to_string();
         (path.display().to_string(), err)
     };
     let good =
@@ -269,7 +269,7 @@ fn input_errors_name_the_file_and_line() {
     assert!(err.contains("no credentials"), "{err}");
 
     let missing = dir.path().join("missing.jsonl");
-    let err = read_inputs(&missing).unwrap_err();
+    let err = read_inputs(&missing).unwrap_err().to_string();
     assert!(
         err.contains("missing.jsonl") && err.contains("cannot read"),
         "{err}"

@@ -13,7 +13,7 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
     if !["table", "json"].contains(&a.format.as_str()) {
         return Err(Fatal(format!("--format `{}`: use table or json", a.format)));
     }
-    let inputs = revocation::read_inputs(&a.file)?;
+    let inputs = revocation::read_inputs(&a.file).map_err(|e| e.to_string())?;
     let opts = ProbeOptions::from_flags(a.boundaries.matches());
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     print!("{}", revocation::render(&results, &a.format));
@@ -22,7 +22,7 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
 
 /// `scan --probe FILE`: the same probes, folded into the report.
 pub(super) fn probe(file: &Path, flags: &BoundaryFlags) -> Result<Vec<Probe>, Fatal> {
-    let inputs = revocation::read_inputs(file)?;
+    let inputs = revocation::read_inputs(file).map_err(|e| e.to_string())?;
     let opts = ProbeOptions::from_flags(flags.matches());
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     Ok(results

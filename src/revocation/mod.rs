@@ -8,5 +8,5 @@
 mod probe;
 mod verify;
 
-pub use probe::{ProbeInput, ProbeKind, ProbeOptions, ProbeResult, Secret};
-pub use verify::{exit_code, read_inputs, render, verify};
+pub use probe::{IdError, ProbeInput, ProbeKind, ProbeOptions, ProbeResult, Secret};
+pub use verify::{InputError, LineError, exit_code, read_inputs, render, verify};

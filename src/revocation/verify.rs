@@ -16,16 +16,72 @@ use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::probe::{ProbeInput, ProbeKind, ProbeOptions, ProbeResult, Secret, probe};
+use super::probe::{IdError, ProbeInput, ProbeKind, ProbeOptions, ProbeResult, Secret, probe};
 use crate::model::Revocation;
 use crate::redact::redact;
 
 /// Probes in flight at once.
 const MAX_IN_FLIGHT: usize = 4;
 
+/// A credentials file that cannot be read or holds a bad line; `name` is the file.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{name}: cannot read: {source}")]
+    Read {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error("{name}:{line}: {source}")]
+    Line {
+        name: String,
+        line: usize,
+        source: LineError,
+    },
+    #[error(
+        "{name}: no credentials to verify (expected one JSON object per line, e.g. \
+         {{\"kind\": \"aws-access-key\", \"id\": \"AKIA…\", \"secret_env\": \"VAR\"}})"
+    )]
+    Empty { name: String },
+}
+
+/// Why one line is not a credential to try. Messages quote field names and kinds, never a
+/// value that could be the secret.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("not a JSON object: {class} at column {column}")]
+    NotJson { class: &'static str, column: usize },
+    #[error("not a JSON object")]
+    NotObject,
+    /// The field name, redacted.
+    #[error("unknown field `{0}` (expected kind, id, secret or secret_env)")]
+    UnknownField(String),
+    #[error("missing `{0}`")]
+    Missing(&'static str),
+    #[error("`kind` must be one of: {kinds}", kinds = kinds())]
+    Kind,
+    #[error("both `secret` and `secret_env` are set: give exactly one")]
+    BothSecrets,
+    #[error("neither `secret` nor `secret_env` is set: give exactly one")]
+    NoSecret,
+    #[error("`secret` is empty")]
+    EmptySecret,
+    /// The variable's name, redacted.
+    #[error("`secret_env`: environment variable {0} is not set or empty")]
+    SecretEnvUnset(String),
+    #[error("`{0}` must be a string")]
+    NotString(String),
+    #[error(transparent)]
+    Id(#[from] IdError),
+}
+
+fn kinds() -> String {
+    let kinds: Vec<&str> = ProbeKind::ALL.iter().map(|k| k.as_str()).collect();
+    kinds.join(", ")
+}
+
 /// Reads the credentials from `path` (`-` = standard input). Every error names the file
 /// and line and never quotes a secret.
-pub fn read_inputs(path: &Path) -> Result<Vec<ProbeInput>, String> {
+pub fn read_inputs(path: &Path) -> Result<Vec<ProbeInput>, InputError> {
     let stdin = path.as_os_str() == "-";
     let name = if stdin {
         "<stdin>".to_string()
@@ -38,83 +94,69 @@ pub fn read_inputs(path: &Path) -> Result<Vec<ProbeInput>, String> {
     } else {
         std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text).map(|_| ()))
     };
-    read.map_err(|e| format!("{name}: cannot read: {e}"))?;
+    read.map_err(|source| InputError::Read {
+        name: name.clone(),
+        source,
+    })?;
 
     let mut inputs = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let input = parse_line(line).map_err(|e| format!("{name}:{}: {e}", i + 1))?;
+        let input = parse_line(line).map_err(|source| InputError::Line {
+            name: name.clone(),
+            line: i + 1,
+            source,
+        })?;
         inputs.push(input);
     }
     if inputs.is_empty() {
-        return Err(format!(
-            "{name}: no credentials to verify (expected one JSON object per line, e.g. \
-             {{\"kind\": \"aws-access-key\", \"id\": \"AKIA…\", \"secret_env\": \"VAR\"}})"
-        ));
+        return Err(InputError::Empty { name });
     }
     Ok(inputs)
 }
 
 /// One line. Messages quote field names and kinds, never values that could be the secret
 /// (serde's own messages can quote a value, so fields are read by hand).
-fn parse_line(line: &str) -> Result<ProbeInput, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| {
-        format!(
-            "not a JSON object: {} at column {}",
-            syntax_class(&e),
-            e.column()
-        )
+fn parse_line(line: &str) -> Result<ProbeInput, LineError> {
+    let value: Value = serde_json::from_str(line).map_err(|e| LineError::NotJson {
+        class: syntax_class(&e),
+        column: e.column(),
     })?;
     let Value::Object(obj) = value else {
-        return Err("not a JSON object".into());
+        return Err(LineError::NotObject);
     };
     if let Some(key) = obj
         .keys()
         .find(|k| !matches!(k.as_str(), "kind" | "id" | "secret" | "secret_env"))
     {
-        return Err(format!(
-            "unknown field `{}` (expected kind, id, secret or secret_env)",
-            redact(key)
-        ));
+        return Err(LineError::UnknownField(redact(key)));
     }
-    let kind_text = string_field(&obj, "kind")?.ok_or("missing `kind`")?;
-    let kind: ProbeKind = kind_text.parse().map_err(|_| {
-        let kinds: Vec<&str> = ProbeKind::ALL.iter().map(|k| k.as_str()).collect();
-        format!("`kind` must be one of: {}", kinds.join(", "))
-    })?;
-    let id = string_field(&obj, "id")?.ok_or("missing `id`")?;
+    let kind_text = string_field(&obj, "kind")?.ok_or(LineError::Missing("kind"))?;
+    let kind: ProbeKind = kind_text.parse().map_err(|_| LineError::Kind)?;
+    let id = string_field(&obj, "id")?.ok_or(LineError::Missing("id"))?;
     let secret = match (
         string_field(&obj, "secret")?,
         string_field(&obj, "secret_env")?,
     ) {
-        (Some(_), Some(_)) => {
-            return Err("both `secret` and `secret_env` are set: give exactly one".into());
-        }
-        (None, None) => {
-            return Err("neither `secret` nor `secret_env` is set: give exactly one".into());
-        }
-        (Some(""), None) => return Err("`secret` is empty".into()),
+        (Some(_), Some(_)) => return Err(LineError::BothSecrets),
+        (None, None) => return Err(LineError::NoSecret),
+        (Some(""), None) => return Err(LineError::EmptySecret),
         (Some(secret), None) => Secret::new(secret),
         (None, Some(var)) => match std::env::var(var) {
             Ok(value) if !value.is_empty() => Secret::new(value),
-            _ => {
-                return Err(format!(
-                    "`secret_env`: environment variable {} is not set or empty",
-                    redact(var)
-                ));
-            }
+            _ => return Err(LineError::SecretEnvUnset(redact(var))),
         },
     };
-    ProbeInput::new(kind, id, secret)
+    Ok(ProbeInput::new(kind, id, secret)?)
 }
 
-fn string_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
+fn string_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, LineError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(format!("`{key}` must be a string")),
+        Some(_) => Err(LineError::NotString(key.to_string())),
     }
 }
 
@@ -221,18 +263,19 @@ pub fn exit_code(results: &[ProbeResult]) -> i32 {
 mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<ProbeInput, String> {
-        parse_line(line)
+    /// The message a bad line gets.
+    fn error(line: &str) -> String {
+        parse_line(line).unwrap_err().to_string()
     }
 
     #[test]
     fn lines_need_exactly_one_secret_source() {
         let both = r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret":"abcd1234","secret_env":"X"}"#;
-        assert!(parse(both).unwrap_err().contains("both"));
+        assert!(error(both).contains("both"));
         let neither = r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001"}"#;
-        assert!(parse(neither).unwrap_err().contains("neither"));
+        assert!(error(neither).contains("neither"));
         let unset = r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret_env":"JITGAP_TEST_UNSET_VARIABLE_Q"}"#;
-        assert!(parse(unset).unwrap_err().contains("not set"));
+        assert!(error(unset).contains("not set"));
     }
 
     #[test]
@@ -243,7 +286,7 @@ mod tests {
             r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret":42424242}"#,
             r#"{"kind":"aws-access-key","id":"AKIAEXAMPLEKEY000001","secret":"hunter2hunter2""#,
         ] {
-            let err = parse(line).unwrap_err();
+            let err = error(line);
             assert!(
                 !err.contains("hunter2") && !err.contains("42424242"),
                 "{err}"

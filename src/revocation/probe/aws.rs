@@ -13,25 +13,23 @@
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 
-use super::{Outcome, PROBE_TIMEOUT, ProbeOptions};
+use super::{IdError, Outcome, PROBE_TIMEOUT, ProbeOptions};
 use crate::error_chain::error_chain;
 use crate::scan::aws::sdk::{Auth, DEFAULT_REGION as REGION, Settings, Timeouts, sts_client};
 
 /// A long-term access key id: 16–128 upper-case letters and digits. `ASIA…` (temporary)
 /// keys are refused: without their session token STS rejects them even while valid.
-pub(super) fn check_id(id: &str) -> Result<(), String> {
+pub(super) fn check_id(id: &str) -> Result<(), IdError> {
     if id.len() < 16
         || id.len() > 128
         || !id
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     {
-        return Err("`id` is not an AWS access key id (16 to 128 upper-case letters and digits, e.g. AKIA…)".into());
+        return Err(IdError::NotAwsKeyId);
     }
     if id.starts_with("ASIA") {
-        return Err("`id` is a temporary key (ASIA…): it needs its session token, which this format does not carry; \
-                    without it STS rejects the key even while it is valid, so the probe would prove nothing"
-            .into());
+        return Err(IdError::TemporaryAwsKey);
     }
     Ok(())
 }
@@ -225,6 +223,7 @@ mod tests {
         assert!(
             check_id("ASIAEXAMPLEKEY000001")
                 .unwrap_err()
+                .to_string()
                 .contains("session token")
         );
         assert!(check_id("akia-lower").is_err());

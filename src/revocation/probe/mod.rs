@@ -37,6 +37,40 @@ crate::model::kebab_enum!(
     }
 );
 
+/// An `id` that does not fit its kind. Messages quote no value that could be a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum IdError {
+    #[error(
+        "`id` is not an AWS access key id (16 to 128 upper-case letters and digits, e.g. AKIA…)"
+    )]
+    NotAwsKeyId,
+    #[error(
+        "`id` is a temporary key (ASIA…): it needs its session token, which this format does not carry; \
+         without it STS rejects the key even while it is valid, so the probe would prove nothing"
+    )]
+    TemporaryAwsKey,
+    /// A TLS parameter of a database URL that does not parse, as its parser words it.
+    #[error("`id`: {0}")]
+    Tls(String),
+    /// `reason` is already redacted.
+    #[error("`id` is not a {db} URL ({example}): {reason}")]
+    NotUrl {
+        db: &'static str,
+        example: &'static str,
+        reason: String,
+    },
+    #[error(
+        "the {db} URL in `id` carries a password: `id` is echoed in every result, so \
+         remove the password from it and put it in `secret` or `secret_env`"
+    )]
+    Password { db: &'static str },
+    #[error("the {db} URL in `id` names no user ({example})")]
+    NoUser {
+        db: &'static str,
+        example: &'static str,
+    },
+}
+
 /// A secret value. Its `Debug` form is redacted and it has no `Serialize`.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -70,7 +104,7 @@ impl ProbeInput {
     /// Checks `id` for its kind: an AWS key id must be a long-term key (`AKIA…`: a temporary
     /// `ASIA…` key needs a session token this format does not carry, and without it STS
     /// would reject a still-valid key); a database URL must name a user and hold no password.
-    pub fn new(kind: ProbeKind, id: impl Into<String>, secret: Secret) -> Result<Self, String> {
+    pub fn new(kind: ProbeKind, id: impl Into<String>, secret: Secret) -> Result<Self, IdError> {
         let id = id.into().trim().to_string();
         match kind {
             ProbeKind::AwsAccessKey => aws::check_id(&id)?,

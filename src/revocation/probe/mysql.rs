@@ -17,26 +17,27 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder};
 use tokio::time::timeout;
 
-use super::{Outcome, PROBE_TIMEOUT};
+use super::{IdError, Outcome, PROBE_TIMEOUT};
 use crate::scan::mysql::tls::{self as my_tls, ConnectError};
 
-pub(super) fn check_id(id: &str) -> Result<(), String> {
-    let (id, _) = my_tls::split(id).map_err(|e| format!("`id`: {e}"))?;
-    let opts = Opts::from_url(&id).map_err(|e| {
-        format!(
-            "`id` is not a MySQL URL (mysql://user@host:port/db): {}",
-            crate::redact::redact(&e.to_string())
-        )
+const DB: &str = "MySQL";
+const EXAMPLE: &str = "mysql://user@host:port/db";
+
+pub(super) fn check_id(id: &str) -> Result<(), IdError> {
+    let (id, _) = my_tls::split(id).map_err(|e| IdError::Tls(e.to_string()))?;
+    let opts = Opts::from_url(&id).map_err(|e| IdError::NotUrl {
+        db: DB,
+        example: EXAMPLE,
+        reason: crate::redact::redact(&e.to_string()),
     })?;
     if opts.pass().is_some() {
-        return Err(
-            "the MySQL URL in `id` carries a password: `id` is echoed in every result, so \
-             remove the password from it and put it in `secret` or `secret_env`"
-                .into(),
-        );
+        return Err(IdError::Password { db: DB });
     }
     if opts.user().is_none_or(str::is_empty) {
-        return Err("the MySQL URL in `id` names no user (mysql://user@host:port/db)".into());
+        return Err(IdError::NoUser {
+            db: DB,
+            example: EXAMPLE,
+        });
     }
     Ok(())
 }
@@ -175,7 +176,9 @@ mod tests {
     #[test]
     fn urls_with_a_password_are_refused() {
         assert!(check_id("mysql://svc@db:3306/app").is_ok());
-        let err = check_id("mysql://svc:hunter22@db:3306/app").unwrap_err();
+        let err = check_id("mysql://svc:hunter22@db:3306/app")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("carries a password") && !err.contains("hunter22"),
             "{err}"
@@ -183,6 +186,7 @@ mod tests {
         assert!(
             check_id("mysql://db:3306/app")
                 .unwrap_err()
+                .to_string()
                 .contains("no user")
         );
         assert!(check_id("postgres://svc@db/app").is_err());

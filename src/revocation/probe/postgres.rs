@@ -19,7 +19,7 @@ use tokio_postgres::config::Host;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Config, NoTls, Socket};
 
-use super::{Outcome, PROBE_TIMEOUT};
+use super::{IdError, Outcome, PROBE_TIMEOUT};
 use crate::error_chain::error_chain;
 use crate::scan::postgres::tls::{self as pg_tls, Handshake, Recording, handshake_hint};
 
@@ -27,25 +27,24 @@ fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
 }
 
-pub(super) fn check_id(id: &str) -> Result<(), String> {
-    let (rest, _) = pg_tls::split(id, &env).map_err(|e| format!("`id`: {e}"))?;
-    let config = rest.parse::<Config>().map_err(|e| {
-        format!(
-            "`id` is not a PostgreSQL URL (postgres://user@host:port/db): {}",
-            crate::redact::redact(&e.to_string())
-        )
+const DB: &str = "PostgreSQL";
+const EXAMPLE: &str = "postgres://user@host:port/db";
+
+pub(super) fn check_id(id: &str) -> Result<(), IdError> {
+    let (rest, _) = pg_tls::split(id, &env).map_err(|e| IdError::Tls(e.to_string()))?;
+    let config = rest.parse::<Config>().map_err(|e| IdError::NotUrl {
+        db: DB,
+        example: EXAMPLE,
+        reason: crate::redact::redact(&e.to_string()),
     })?;
     if config.get_password().is_some() {
-        return Err(
-            "the PostgreSQL URL in `id` carries a password: `id` is echoed in every result, so \
-             remove the password from it and put it in `secret` or `secret_env`"
-                .into(),
-        );
+        return Err(IdError::Password { db: DB });
     }
     if config.get_user().is_none_or(str::is_empty) {
-        return Err(
-            "the PostgreSQL URL in `id` names no user (postgres://user@host:port/db)".into(),
-        );
+        return Err(IdError::NoUser {
+            db: DB,
+            example: EXAMPLE,
+        });
     }
     Ok(())
 }
@@ -243,7 +242,9 @@ mod tests {
     #[test]
     fn urls_with_a_password_are_refused() {
         assert!(check_id("postgres://svc@db:5432/app").is_ok());
-        let err = check_id("postgres://svc:hunter22@db:5432/app").unwrap_err();
+        let err = check_id("postgres://svc:hunter22@db:5432/app")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("carries a password") && !err.contains("hunter22"),
             "{err}"
@@ -252,6 +253,7 @@ mod tests {
         assert!(
             check_id("postgres://db:5432/app")
                 .unwrap_err()
+                .to_string()
                 .contains("no user")
         );
     }
