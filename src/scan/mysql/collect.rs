@@ -34,6 +34,22 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_PORT: u16 = 3306;
 
+/// Why a statement or the connection options failed; `collect` prefixes the scope.
+#[derive(Debug, thiserror::Error)]
+enum CollectError {
+    #[error(transparent)]
+    Refused(#[from] crate::scan::sql_guard::RefusedStatement),
+    #[error("no answer within {}s", STATEMENT_TIMEOUT.as_secs())]
+    Timeout,
+    /// The driver's error as [`describe`] words it (redacted).
+    #[error("{0}")]
+    Driver(String),
+    #[error(transparent)]
+    Tls(ConnectError),
+    #[error("not a usable MySQL URL: {0}")]
+    Url(mysql_async::UrlError),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct MysqlLiveOptions {
     /// `mysql://user[:password]@host[:port][/db][?params]` (`mariadb://` works too).
@@ -51,7 +67,7 @@ pub async fn collect(opts: &MysqlLiveOptions) -> RawScope {
     let (builder, tls_opts) = match connection_opts(&opts.url, env_password) {
         Ok(o) => o,
         Err(e) => {
-            raw.errors.push(fail(e));
+            raw.errors.push(fail(e.to_string()));
             return raw;
         }
     };
@@ -165,11 +181,11 @@ async fn role_grants(
 }
 
 /// Run one read-only statement with a timeout; rows with lower-cased column names.
-async fn query(conn: &mut Conn, sql: &str) -> Result<Vec<Row>, String> {
+async fn query(conn: &mut Conn, sql: &str) -> Result<Vec<Row>, CollectError> {
     check_statement(sql)?;
     match timeout(STATEMENT_TIMEOUT, conn.query::<mysql_async::Row, _>(sql)).await {
-        Err(_) => Err(format!("no answer within {}s", STATEMENT_TIMEOUT.as_secs())),
-        Ok(Err(e)) => Err(describe(&e)),
+        Err(_) => Err(CollectError::Timeout),
+        Ok(Err(e)) => Err(CollectError::Driver(describe(&e))),
         Ok(Ok(rs)) => Ok(rs.into_iter().map(to_row).collect()),
     }
 }
@@ -219,15 +235,15 @@ fn to_json(v: mysql_async::Value) -> serde_json::Value {
 fn connection_opts(
     url: &str,
     env_password: Option<String>,
-) -> Result<(OptsBuilder, MysqlTls), String> {
+) -> Result<(OptsBuilder, MysqlTls), CollectError> {
     let url = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
             format!("mysql://{rest}")
         }
         _ => url.to_string(),
     };
-    let (url, tls_opts) = tls::split(&url).map_err(|e| e.to_string())?;
-    let parsed = Opts::from_url(&url).map_err(|e| format!("not a usable MySQL URL: {e}"))?;
+    let (url, tls_opts) = tls::split(&url).map_err(CollectError::Tls)?;
+    let parsed = Opts::from_url(&url).map_err(CollectError::Url)?;
     let mut b = OptsBuilder::from_opts(parsed.clone())
         .prefer_socket(false)
         .max_allowed_packet(Some(64 * 1024 * 1024))
@@ -313,7 +329,7 @@ mod tests {
 
     #[test]
     fn options_keep_the_driver_quiet() {
-        let opts = |url: &str, pw: Option<String>| -> Result<Opts, String> {
+        let opts = |url: &str, pw: Option<String>| -> Result<Opts, CollectError> {
             connection_opts(url, pw).map(|(b, _)| b.into())
         };
         let o = opts("mariadb://svc:pw@127.0.0.1:3310/app", Some("env".into())).unwrap();

@@ -14,6 +14,7 @@
 //! the server answers that it offers no TLS; the record says so.
 
 use super::BOUNDARY;
+use super::collect_error::{ConnectError, ReadError};
 use super::password::{Target, fallback_scope, target};
 use super::raw::{CATALOG, check_statement};
 use super::tls::{Handshake, Recording, tls_failure};
@@ -109,7 +110,7 @@ pub(crate) async fn collect_with(
         Ok(t) => t,
         Err(e) => {
             let mut raw = RawScope::new(BOUNDARY, fallback_scope(&opts.url), Origin::Live);
-            raw.errors.push(e);
+            raw.errors.push(e.to_string());
             return raw;
         }
     };
@@ -117,7 +118,7 @@ pub(crate) async fn collect_with(
     let (client, connection, tls) = match connect(&t).await {
         Ok(c) => c,
         Err(e) => {
-            raw.errors.push(scrub(&t, e));
+            raw.errors.push(scrub(&t, e.to_string()));
             return raw;
         }
     };
@@ -136,7 +137,7 @@ pub(crate) async fn collect_with(
     {
         Ok(v) => v.and_then(|v| v.trim().parse::<i64>().ok()),
         Err(e) => {
-            errors.push(e);
+            errors.push(e.to_string());
             None
         }
     };
@@ -150,7 +151,7 @@ pub(crate) async fn collect_with(
             match reader.json(Q_CONTEXT, "the reader's context").await {
                 Ok(Value::Object(m)) => doc.extend(m),
                 Ok(_) => {}
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(e.to_string()),
             }
             let members = if version.is_some_and(|v| v >= 160_000) {
                 Q_MEMBERS_16
@@ -169,7 +170,7 @@ pub(crate) async fn collect_with(
                     Ok(v) => {
                         doc.insert(key.into(), v);
                     }
-                    Err(e) => errors.push(e),
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
             // Superuser-only by default: its absence is noted, not an error.
@@ -178,6 +179,7 @@ pub(crate) async fn collect_with(
                     doc.insert("hba_rules".into(), v);
                 }
                 Err(e) => {
+                    let e = e.to_string();
                     let why = e.split_once(" failed: ").map_or(e.as_str(), |(_, why)| why);
                     doc.insert("hba_rules".into(), Value::Null);
                     doc.insert("hba_error".into(), json!(why));
@@ -201,13 +203,14 @@ pub(crate) async fn collect_with(
 /// The client, how its connection is protected, and the connector (for cancel requests).
 async fn connect(
     t: &Target,
-) -> Result<(Client, ScopeConnection, Option<MakeRustlsConnect>), String> {
+) -> Result<(Client, ScopeConnection, Option<MakeRustlsConnect>), ConnectError> {
     let mut config = t.config.clone();
     config.connect_timeout(CONNECT_TIMEOUT);
-    let connector = t
-        .tls
-        .connector()
-        .map_err(|e| format!("{}: cannot connect to {}: {e}", t.scope, t.shown_url))?;
+    let connector = t.tls.connector().map_err(|source| ConnectError::Tls {
+        scope: t.scope.clone(),
+        shown_url: t.shown_url.clone(),
+        source,
+    })?;
     let handshake = Arc::new(Handshake::default());
     let client = match &connector {
         None => open(t, &config, NoTls).await?,
@@ -218,13 +221,17 @@ async fn connect(
             };
             open(t, &config, recording)
                 .await
-                .map_err(|e| tls_failure(t, &handshake, e))?
+                .map_err(|e| ConnectError::Refused(tls_failure(t, &handshake, e.to_string())))?
         }
     };
     Ok((client, t.tls.record(handshake.done()), connector))
 }
 
-async fn open<T>(t: &Target, config: &tokio_postgres::Config, tls: T) -> Result<Client, String>
+async fn open<T>(
+    t: &Target,
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<Client, ConnectError>
 where
     T: MakeTlsConnect<Socket>,
     T::Stream: Send + 'static,
@@ -238,13 +245,12 @@ where
     .await;
     let (client, connection) = match attempt {
         Err(_) => {
-            return Err(format!(
-                "{}: cannot connect: no answer within {}s",
-                t.scope,
-                CONNECT_TIMEOUT.as_secs()
-            ));
+            return Err(ConnectError::Timeout {
+                scope: t.scope.clone(),
+                secs: CONNECT_TIMEOUT.as_secs(),
+            });
         }
-        Ok(Err(e)) => return Err(connect_error(t, &e)),
+        Ok(Err(e)) => return Err(ConnectError::Refused(connect_error(t, &e))),
         Ok(Ok(pair)) => pair,
     };
     tokio::spawn(async move {
@@ -301,8 +307,12 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     /// The first column of the first row, as text.
-    async fn text(&self, sql: &str, what: &str) -> Result<Option<String>, String> {
-        check_statement(sql).map_err(|e| format!("{}: {what}: {e}", self.scope))?;
+    async fn text(&self, sql: &str, what: &str) -> Result<Option<String>, ReadError> {
+        check_statement(sql).map_err(|source| ReadError::Refused {
+            scope: self.scope.to_string(),
+            what: what.to_string(),
+            source,
+        })?;
         match timeout(STATEMENT_TIMEOUT, self.client.simple_query(sql)).await {
             Err(_) => {
                 let token = self.client.cancel_token();
@@ -312,18 +322,22 @@ impl Reader<'_> {
                     }
                     None => timeout(Duration::from_secs(5), token.cancel_query(NoTls)).await,
                 };
-                Err(format!(
-                    "{}: reading {what} failed: no answer within {}s (cancelled)",
-                    self.scope,
-                    STATEMENT_TIMEOUT.as_secs()
-                ))
+                Err(ReadError::Timeout {
+                    scope: self.scope.to_string(),
+                    what: what.to_string(),
+                    secs: STATEMENT_TIMEOUT.as_secs(),
+                })
             }
             Ok(Err(e)) => {
                 let detail = match e.as_db_error() {
                     Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
                     None => crate::error_chain::error_chain(&e),
                 };
-                Err(format!("{}: reading {what} failed: {detail}", self.scope))
+                Err(ReadError::Failed {
+                    scope: self.scope.to_string(),
+                    what: what.to_string(),
+                    detail,
+                })
             }
             Ok(Ok(messages)) => Ok(messages.into_iter().find_map(|m| match m {
                 SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
@@ -332,13 +346,12 @@ impl Reader<'_> {
         }
     }
 
-    async fn json(&self, sql: &str, what: &str) -> Result<Value, String> {
+    async fn json(&self, sql: &str, what: &str) -> Result<Value, ReadError> {
         let text = self.text(sql, what).await?.unwrap_or_else(|| "null".into());
-        serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}: reading {what}: the server sent no JSON: {e}",
-                self.scope
-            )
+        serde_json::from_str(&text).map_err(|source| ReadError::NotJson {
+            scope: self.scope.to_string(),
+            what: what.to_string(),
+            source,
         })
     }
 }

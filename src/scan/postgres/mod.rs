@@ -6,6 +6,7 @@
 
 mod catalog;
 pub mod collect;
+mod collect_error;
 mod expiry;
 mod hba;
 mod membership;

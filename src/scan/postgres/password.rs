@@ -45,18 +45,36 @@ fn host_text(h: &Host) -> String {
     }
 }
 
+/// A URL that names no usable target; every message starts with the scope.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TargetError {
+    #[error("{scope}: {shown_url}: {source}")]
+    Tls {
+        scope: String,
+        shown_url: String,
+        source: Box<crate::db_tls::TlsError>,
+    },
+    /// `reason` is the parser's error chain, redacted.
+    #[error("{scope}: not a PostgreSQL connection URL ({reason})")]
+    NotAUrl { scope: String, reason: String },
+    #[error("{scope}: no user in the URL and none of PGUSER, USER, LOGNAME is set")]
+    NoUser { scope: String },
+    #[error("{scope}: the URL's password is ${{{var}}} but environment variable {var} is not set")]
+    PasswordVarUnset { scope: String, var: String },
+}
+
 /// Parse the URL (or `key=value` string), fill libpq's defaults, and find the password.
-pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, String> {
+pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, TargetError> {
     let shown_url = super::tls::shown_url(url);
-    let (url, tls) = super::tls::split(url, env)
-        .map_err(|e| format!("{}: {shown_url}: {e}", fallback_scope(url)))?;
+    let (url, tls) = super::tls::split(url, env).map_err(|source| TargetError::Tls {
+        scope: fallback_scope(url),
+        shown_url: shown_url.clone(),
+        source: Box::new(source),
+    })?;
     let url = url.as_str();
-    let mut config = Config::from_str(url).map_err(|e| {
-        format!(
-            "{}: not a PostgreSQL connection URL ({})",
-            fallback_scope(url),
-            crate::redact::redact(&crate::error_chain::error_chain(&e))
-        )
+    let mut config = Config::from_str(url).map_err(|e| TargetError::NotAUrl {
+        scope: fallback_scope(url),
+        reason: crate::redact::redact(&crate::error_chain::error_chain(&e)),
     })?;
     let named_db = config
         .get_dbname()
@@ -74,11 +92,8 @@ pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, String> {
         let user = env("PGUSER")
             .or_else(|| env("USER"))
             .or_else(|| env("LOGNAME"))
-            .ok_or_else(|| {
-                format!(
-                    "{}: no user in the URL and none of PGUSER, USER, LOGNAME is set",
-                    fallback_scope(url)
-                )
+            .ok_or_else(|| TargetError::NoUser {
+                scope: fallback_scope(url),
             })?;
         config.user(user);
     }
@@ -103,9 +118,10 @@ pub(crate) fn target(url: &str, env: Env<'_>) -> Result<Target, String> {
             Some(var) => match env(var) {
                 Some(v) => (Some(v), format!("environment variable {var}")),
                 None => {
-                    return Err(format!(
-                        "{scope}: the URL's password is ${{{var}}} but environment variable {var} is not set"
-                    ));
+                    return Err(TargetError::PasswordVarUnset {
+                        scope,
+                        var: var.to_string(),
+                    });
                 }
             },
             None => (Some(p), "the URL".to_string()),
@@ -272,7 +288,9 @@ mod tests {
         assert_eq!(t.config.get_password(), Some(&b"s3cret-value"[..]));
         assert_eq!(t.password_source, "environment variable DB_PW");
         assert_eq!(t.config.get_application_name(), Some("jitgap"));
-        let err = target("postgres://reader:${NOPE}@db:5432", &env_of(&[])).unwrap_err();
+        let err = target("postgres://reader:${NOPE}@db:5432", &env_of(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("db:5432") && err.contains("NOPE"), "{err}");
     }
 

@@ -48,7 +48,7 @@ pub use crate::scan::sql_guard::ALLOWED_STATEMENT_PREFIXES;
 
 /// `Ok` when `sql` is a single statement whose first keyword is in
 /// [`ALLOWED_STATEMENT_PREFIXES`]; the error names the refused keyword.
-pub fn check_statement(sql: &str) -> Result<(), String> {
+pub fn check_statement(sql: &str) -> Result<(), crate::scan::sql_guard::RefusedStatement> {
     crate::scan::sql_guard::check_statement(sql, "PostgreSQL")
 }
 
