@@ -73,7 +73,7 @@ pub async fn collect(opts: &AwsLiveOptions) -> RawScope {
                 Doc::new(source(SOURCE_AUTHORIZATION_DETAILS), text),
             );
         }
-        Err(e) => raw.errors.push(e),
+        Err(e) => raw.errors.push(e.to_string()),
     }
     match report {
         Ok(csv_text) => {
@@ -88,7 +88,7 @@ pub async fn collect(opts: &AwsLiveOptions) -> RawScope {
                 Doc::new(source(SOURCE_CREDENTIAL_REPORT), csv_text),
             );
         }
-        Err(e) => raw.errors.push(e),
+        Err(e) => raw.errors.push(e.to_string()),
     }
 
     if !raw.documents.is_empty() {
@@ -130,8 +130,34 @@ fn endpoint_label(opts: &AwsLiveOptions) -> String {
     "the default IAM endpoint".to_string()
 }
 
-pub(super) fn failure(operation: &str, at: &str, err: impl std::error::Error) -> String {
-    format!("{operation} failed at {at}: {}", DisplayErrorContext(err))
+/// A live read that failed; `at` is the endpoint (and the user or key) it went to.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CollectError {
+    /// `detail` is the SDK error with its context, as text.
+    #[error("{operation} failed at {at}: {detail}")]
+    Call {
+        operation: &'static str,
+        at: String,
+        detail: String,
+    },
+    #[error(
+        "GenerateCredentialReport failed at {at}: the report was not COMPLETE after {polls} polls"
+    )]
+    ReportIncomplete { at: String, polls: u32 },
+    #[error("GetCredentialReport failed at {at}: the response has no Content")]
+    ReportEmpty { at: String },
+}
+
+pub(super) fn failure(
+    operation: &'static str,
+    at: &str,
+    err: impl std::error::Error,
+) -> CollectError {
+    CollectError::Call {
+        operation,
+        at: at.to_string(),
+        detail: DisplayErrorContext(err).to_string(),
+    }
 }
 // ---------------------------------------------------------------------------------------
 // Access keys
@@ -156,7 +182,7 @@ async fn access_keys(client: &Client, at: &str, users: Vec<String>) -> (Value, V
                     key.map_err(|e| failure("ListAccessKeys", &format!("{at} (user {user})"), &e))?;
                 keys.push(key);
             }
-            Ok::<_, String>(keys)
+            Ok::<_, CollectError>(keys)
         }
     })
     .await;
@@ -165,7 +191,7 @@ async fn access_keys(client: &Client, at: &str, users: Vec<String>) -> (Value, V
     for (user, result) in users.iter().zip(listed) {
         match result {
             Some(Ok(found)) => keys.extend(found),
-            Some(Err(e)) => errors.push(e),
+            Some(Err(e)) => errors.push(e.to_string()),
             None => errors.push(format!(
                 "ListAccessKeys did not complete for user {user} at {at}"
             )),
@@ -185,7 +211,7 @@ async fn access_keys(client: &Client, at: &str, users: Vec<String>) -> (Value, V
                 .send()
                 .await
                 .map_err(|e| failure("GetAccessKeyLastUsed", &format!("{at} (key {id})"), &e))?;
-            Ok::<_, String>(out.access_key_last_used().cloned())
+            Ok::<_, CollectError>(out.access_key_last_used().cloned())
         }
     })
     .await;
@@ -195,7 +221,7 @@ async fn access_keys(client: &Client, at: &str, users: Vec<String>) -> (Value, V
         let used = match used {
             Some(Ok(used)) => used,
             Some(Err(e)) => {
-                errors.push(e);
+                errors.push(e.to_string());
                 None
             }
             None => {

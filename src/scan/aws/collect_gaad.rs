@@ -11,7 +11,7 @@ use aws_sdk_iam::types::{
 };
 use serde_json::{Map, Value, json};
 
-use super::collect::failure;
+use super::collect::{CollectError, failure};
 
 pub(super) struct Details {
     pub users: Vec<UserDetail>,
@@ -20,7 +20,10 @@ pub(super) struct Details {
     policies: Vec<ManagedPolicyDetail>,
 }
 
-pub(super) async fn authorization_details(client: &Client, at: &str) -> Result<Details, String> {
+pub(super) async fn authorization_details(
+    client: &Client,
+    at: &str,
+) -> Result<Details, CollectError> {
     let filter = vec![
         EntityType::User,
         EntityType::Role,

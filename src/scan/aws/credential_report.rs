@@ -5,13 +5,13 @@ use std::time::Duration;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::ReportStateType;
 
-use super::collect::failure;
+use super::collect::{CollectError, failure};
 use super::collect_gaad::account_of_arn;
 
 /// GenerateCredentialReport is polled once a second, this many times at most.
 const REPORT_POLLS: u32 = 30;
 
-pub(super) async fn credential_report(client: &Client, at: &str) -> Result<String, String> {
+pub(super) async fn credential_report(client: &Client, at: &str) -> Result<String, CollectError> {
     let mut complete = false;
     for poll in 0..REPORT_POLLS {
         if poll > 0 {
@@ -28,9 +28,10 @@ pub(super) async fn credential_report(client: &Client, at: &str) -> Result<Strin
         }
     }
     if !complete {
-        return Err(format!(
-            "GenerateCredentialReport failed at {at}: the report was not COMPLETE after {REPORT_POLLS} polls"
-        ));
+        return Err(CollectError::ReportIncomplete {
+            at: at.to_string(),
+            polls: REPORT_POLLS,
+        });
     }
     let out = client
         .get_credential_report()
@@ -39,9 +40,7 @@ pub(super) async fn credential_report(client: &Client, at: &str) -> Result<Strin
         .map_err(|e| failure("GetCredentialReport", at, &e))?;
     match out.content() {
         Some(blob) => Ok(String::from_utf8_lossy(blob.as_ref()).into_owned()),
-        None => Err(format!(
-            "GetCredentialReport failed at {at}: the response has no Content"
-        )),
+        None => Err(CollectError::ReportEmpty { at: at.to_string() }),
     }
 }
 

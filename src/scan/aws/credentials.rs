@@ -11,6 +11,28 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// A credential document that cannot be read; `doc` is its source, the line where known.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CredentialsError {
+    #[error("{doc}: {source}")]
+    Csv { doc: String, source: csv::Error },
+    #[error("{doc}: line {line}: {source}")]
+    CsvLine {
+        doc: String,
+        line: usize,
+        source: csv::Error,
+    },
+    #[error("{doc}: line 1: no `user` column; is this an IAM credential report?")]
+    NoUserColumn { doc: String },
+    #[error("{doc}: line {line}: empty `user` cell")]
+    EmptyUser { doc: String, line: usize },
+    #[error("{doc}: line {} column {}: {source}", .source.line(), .source.column())]
+    Json {
+        doc: String,
+        source: serde_json::Error,
+    },
+}
+
 /// One access key slot as the documents describe it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KeyInfo {
@@ -49,27 +71,36 @@ fn ts(v: Option<&str>) -> Option<DateTime<Utc>> {
 pub(crate) fn parse_credential_report(
     doc: &Doc,
     out: &mut BTreeMap<String, UserCredentials>,
-) -> Result<(), String> {
+) -> Result<(), CredentialsError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(doc.text.as_bytes());
     let headers = rdr
         .headers()
-        .map_err(|e| format!("{}: {e}", doc.source))?
+        .map_err(|source| CredentialsError::Csv {
+            doc: doc.source.clone(),
+            source,
+        })?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let Some(user_col) = col("user") else {
-        return Err(format!(
-            "{}: line 1: no `user` column; is this an IAM credential report?",
-            doc.source
-        ));
+        return Err(CredentialsError::NoUserColumn {
+            doc: doc.source.clone(),
+        });
     };
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
-        let rec = rec.map_err(|e| format!("{}: line {line}: {e}", doc.source))?;
+        let rec = rec.map_err(|source| CredentialsError::CsvLine {
+            doc: doc.source.clone(),
+            line,
+            source,
+        })?;
         let get = |name: &str| col(name).and_then(|c| rec.get(c));
         let Some(user) = cell(rec.get(user_col)) else {
-            return Err(format!("{}: line {line}: empty `user` cell", doc.source));
+            return Err(CredentialsError::EmptyUser {
+                doc: doc.source.clone(),
+                line,
+            });
         };
         if user == "<root_account>" {
             continue;
@@ -133,15 +164,12 @@ struct LastUsed {
 pub(crate) fn parse_access_keys(
     doc: &Doc,
     out: &mut BTreeMap<String, UserCredentials>,
-) -> Result<(), String> {
-    let list: KeyList = serde_json::from_str(&doc.text).map_err(|e| {
-        format!(
-            "{}: line {} column {}: {e}",
-            doc.source,
-            e.line(),
-            e.column()
-        )
-    })?;
+) -> Result<(), CredentialsError> {
+    let list: KeyList =
+        serde_json::from_str(&doc.text).map_err(|source| CredentialsError::Json {
+            doc: doc.source.clone(),
+            source,
+        })?;
     for (i, k) in list.access_key_metadata.into_iter().enumerate() {
         let entry = out.entry(k.user_name).or_default();
         let last_used_read = k.access_key_last_used.is_some();
@@ -241,13 +269,15 @@ mod tests {
     fn names_the_file_and_line_of_a_bad_report() {
         let mut out = BTreeMap::new();
         let err = parse_credential_report(&Doc::new("x.csv", "name,arn\nfoo,bar\n"), &mut out)
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("x.csv") && err.contains("no `user` column"),
             "{err}"
         );
         let err = parse_access_keys(&Doc::new("k.json", "{\"AccessKeyMetadata\": [}"), &mut out)
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("k.json: line 1"), "{err}");
     }
 

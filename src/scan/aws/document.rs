@@ -4,6 +4,55 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+/// Why a policy document cannot be read. Cloned into every entitlement it backs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DocumentError {
+    #[error("document is missing")]
+    Missing,
+    /// serde_json's message, kept as text so the error stays `Clone`.
+    #[error("document is not JSON: {0}")]
+    NotJson(String),
+    #[error("document is a {0}, expected an object or a string")]
+    NotADocument(&'static str),
+    #[error("URL-encoded document is not UTF-8: {0}")]
+    NotUtf8(String),
+    #[error("Statement is a {0}, expected an object or an array")]
+    NotStatements(&'static str),
+    #[error("document has no Statement")]
+    NoStatement,
+    #[error("Statement[{index}]: {problem}")]
+    Statement {
+        index: usize,
+        problem: StatementError,
+    },
+}
+
+/// What is wrong with one statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum StatementError {
+    #[error("Effect `{0}` is neither Allow nor Deny")]
+    Effect(String),
+    #[error("no Effect")]
+    NoEffect,
+    #[error(transparent)]
+    List(#[from] ListError),
+    #[error("Condition is not an object")]
+    ConditionNotObject,
+    #[error("Condition.{0} is not an object")]
+    OperatorNotObject(String),
+    #[error("neither Action nor NotAction")]
+    NoAction,
+}
+
+/// A field that should be a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ListError {
+    #[error("{what} holds a {kind}, expected strings")]
+    Holds { what: String, kind: &'static str },
+    #[error("{what} is a {kind}, expected a string or an array")]
+    Is { what: String, kind: &'static str },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Effect {
     Allow,
@@ -49,7 +98,7 @@ pub(super) fn type_name(v: &Value) -> &'static str {
 }
 
 /// A string or an array of strings (anything else is an error).
-pub(crate) fn string_list(v: Value, what: &str) -> Result<Vec<String>, String> {
+pub(crate) fn string_list(v: Value, what: &str) -> Result<Vec<String>, ListError> {
     match v {
         Value::String(s) => Ok(vec![s]),
         Value::Array(items) => items
@@ -58,18 +107,18 @@ pub(crate) fn string_list(v: Value, what: &str) -> Result<Vec<String>, String> {
                 Value::String(s) => Ok(s),
                 Value::Bool(b) => Ok(b.to_string()),
                 Value::Number(n) => Ok(n.to_string()),
-                other => Err(format!(
-                    "{what} holds a {}, expected strings",
-                    type_name(&other)
-                )),
+                other => Err(ListError::Holds {
+                    what: what.to_string(),
+                    kind: type_name(&other),
+                }),
             })
             .collect(),
         Value::Bool(b) => Ok(vec![b.to_string()]),
         Value::Number(n) => Ok(vec![n.to_string()]),
-        other => Err(format!(
-            "{what} is a {}, expected a string or an array",
-            type_name(&other)
-        )),
+        other => Err(ListError::Is {
+            what: what.to_string(),
+            kind: type_name(&other),
+        }),
     }
 }
 

@@ -7,7 +7,9 @@
 
 #[cfg(test)]
 use super::document::type_name;
-use super::document::{Condition, Effect, PolicyDoc, Statement, string_list};
+use super::document::{
+    Condition, DocumentError, Effect, PolicyDoc, Statement, StatementError, string_list,
+};
 use super::document_de::{Fields, RawDoc, RawStatement, RawStatements};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -15,9 +17,9 @@ use std::borrow::Cow;
 
 /// A document as held in an export, still raw: an object (the CLI), a URL-encoded string (the
 /// API) or a JSON string (a tool). `None` when the field is absent or `null`.
-pub(crate) fn parse_raw_document(raw: Option<&RawValue>) -> Result<PolicyDoc, String> {
+pub(crate) fn parse_raw_document(raw: Option<&RawValue>) -> Result<PolicyDoc, DocumentError> {
     let Some(raw) = raw else {
-        return Err("document is missing".into());
+        return Err(DocumentError::Missing);
     };
     let text = raw.get().trim_start();
     let kind = match text.as_bytes().first() {
@@ -28,41 +30,36 @@ pub(crate) fn parse_raw_document(raw: Option<&RawValue>) -> Result<PolicyDoc, St
                 Ok(s) => Cow::Borrowed(s),
                 Err(_) => Cow::Owned(
                     serde_json::from_str::<String>(text)
-                        .map_err(|e| format!("document is not JSON: {e}"))?,
+                        .map_err(|e| DocumentError::NotJson(e.to_string()))?,
                 ),
             };
             return parse_text(&s);
         }
-        Some(b'n') => return Err("document is missing".into()),
+        Some(b'n') => return Err(DocumentError::Missing),
         Some(b'[') => "array",
         Some(b't' | b'f') => "boolean",
         _ => "number",
     };
-    Err(format!(
-        "document is a {kind}, expected an object or a string"
-    ))
+    Err(DocumentError::NotADocument(kind))
 }
 
 /// A document as the API (URL-encoded string), the CLI (object) or a tool (JSON string) gives it.
 #[cfg(test)]
-pub(crate) fn parse_document(v: &Value) -> Result<PolicyDoc, String> {
+pub(crate) fn parse_document(v: &Value) -> Result<PolicyDoc, DocumentError> {
     match v {
         Value::Object(_) => build(RawDoc::from_value(v.clone())),
         Value::String(s) => parse_text(s),
-        Value::Null => Err("document is missing".into()),
-        other => Err(format!(
-            "document is a {}, expected an object or a string",
-            type_name(other)
-        )),
+        Value::Null => Err(DocumentError::Missing),
+        other => Err(DocumentError::NotADocument(type_name(other))),
     }
 }
 
 /// A document given as a string: JSON text, URL-encoded when it starts with `%`.
-fn parse_text(s: &str) -> Result<PolicyDoc, String> {
+fn parse_text(s: &str) -> Result<PolicyDoc, DocumentError> {
     let decoded = if s.trim_start().starts_with('%') {
         percent_encoding::percent_decode_str(s)
             .decode_utf8()
-            .map_err(|e| format!("URL-encoded document is not UTF-8: {e}"))?
+            .map_err(|e| DocumentError::NotUtf8(e.to_string()))?
     } else {
         Cow::Borrowed(s)
     };
@@ -70,23 +67,19 @@ fn parse_text(s: &str) -> Result<PolicyDoc, String> {
 }
 
 /// A document's JSON text, whatever its top-level type.
-fn parse_json(text: &str) -> Result<PolicyDoc, String> {
+fn parse_json(text: &str) -> Result<PolicyDoc, DocumentError> {
     let raw: RawDoc =
-        serde_json::from_str(text).map_err(|e| format!("document is not JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| DocumentError::NotJson(e.to_string()))?;
     build(raw)
 }
 
 /// Checks the statements in order; the first problem is the document's error.
-fn build(doc: RawDoc) -> Result<PolicyDoc, String> {
+fn build(doc: RawDoc) -> Result<PolicyDoc, DocumentError> {
     let stmts = match doc.statement {
         Some(RawStatements::List(a)) => a,
         Some(RawStatements::One(o)) => vec![*o],
-        Some(RawStatements::Not(kind)) => {
-            return Err(format!(
-                "Statement is a {kind}, expected an object or an array"
-            ));
-        }
-        None => return Err("document has no Statement".into()),
+        Some(RawStatements::Not(kind)) => return Err(DocumentError::NotStatements(kind)),
+        None => return Err(DocumentError::NoStatement),
     };
     let mut statements = Vec::with_capacity(stmts.len());
     for (index, s) in stmts.into_iter().enumerate() {
@@ -95,50 +88,53 @@ fn build(doc: RawDoc) -> Result<PolicyDoc, String> {
     Ok(PolicyDoc { statements })
 }
 
-fn statement(index: usize, s: RawStatement) -> Result<Statement, String> {
-    let at = |m: String| format!("Statement[{index}]: {m}");
+fn statement(index: usize, s: RawStatement) -> Result<Statement, DocumentError> {
+    let at = |problem: StatementError| DocumentError::Statement { index, problem };
     // A statement that is not an object has no fields.
     let f: Fields = s.fields.unwrap_or_default();
     let effect = match f.effect.as_ref().and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
-        Some(other) => return Err(at(format!("Effect `{other}` is neither Allow nor Deny"))),
-        None => return Err(at("no Effect".into())),
+        Some(other) => return Err(at(StatementError::Effect(other.to_string()))),
+        None => return Err(at(StatementError::NoEffect)),
     };
     let actions = match f.action {
-        Some(a) => string_list(a, "Action").map_err(at)?,
+        Some(a) => string_list(a, "Action").map_err(|e| at(e.into()))?,
         None => Vec::new(),
     };
     let not_actions = f
         .not_action
         .map(|a| string_list(a, "NotAction"))
         .transpose()
-        .map_err(at)?;
+        .map_err(|e| at(e.into()))?;
     let (resources, not_resource) = match (f.resource, f.not_resource) {
-        (Some(r), _) => (string_list(r, "Resource").map_err(at)?, false),
-        (None, Some(r)) => (string_list(r, "NotResource").map_err(at)?, true),
+        (Some(r), _) => (string_list(r, "Resource").map_err(|e| at(e.into()))?, false),
+        (None, Some(r)) => (
+            string_list(r, "NotResource").map_err(|e| at(e.into()))?,
+            true,
+        ),
         (None, None) => (vec!["*".to_string()], false),
     };
     let mut conditions = Vec::new();
     if let Some(c) = f.condition {
         let Value::Object(ops) = c else {
-            return Err(at("Condition is not an object".into()));
+            return Err(at(StatementError::ConditionNotObject));
         };
         for (op, keys) in ops {
             let Value::Object(keys) = keys else {
-                return Err(at(format!("Condition.{op} is not an object")));
+                return Err(at(StatementError::OperatorNotObject(op)));
             };
             for (key, values) in keys {
                 conditions.push(Condition {
                     operator: op.clone(),
                     key,
-                    values: string_list(values, "condition value").map_err(at)?,
+                    values: string_list(values, "condition value").map_err(|e| at(e.into()))?,
                 });
             }
         }
     }
     if actions.is_empty() && not_actions.is_none() {
-        return Err(at("neither Action nor NotAction".into()));
+        return Err(at(StatementError::NoAction));
     }
     let sid = match f.sid {
         Some(Value::String(sid)) => Some(sid),
@@ -164,13 +160,13 @@ mod tests {
     use serde_json::json;
 
     /// The reading this module replaces: the whole text into a `Value` first.
-    fn via_value(text: &str) -> Result<PolicyDoc, String> {
+    fn via_value(text: &str) -> Result<PolicyDoc, DocumentError> {
         let v: Value =
-            serde_json::from_str(text).map_err(|e| format!("document is not JSON: {e}"))?;
+            serde_json::from_str(text).map_err(|e| DocumentError::NotJson(e.to_string()))?;
         build(RawDoc::from_value(v))
     }
 
-    fn raw(text: &str) -> Result<PolicyDoc, String> {
+    fn raw(text: &str) -> Result<PolicyDoc, DocumentError> {
         let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
         parse_raw_document(Some(&raw))
     }
@@ -196,14 +192,21 @@ mod tests {
         assert!(
             parse_document(&json!({"Statement": [{"Action": "s3:*"}]}))
                 .unwrap_err()
+                .to_string()
                 .contains("no Effect")
         );
         assert!(
             parse_document(&json!("{not json"))
                 .unwrap_err()
+                .to_string()
                 .contains("not JSON")
         );
-        assert!(parse_document(&json!(5)).unwrap_err().contains("number"));
+        assert!(
+            parse_document(&json!(5))
+                .unwrap_err()
+                .to_string()
+                .contains("number")
+        );
         for (text, why) in [
             ("null", "document is missing"),
             ("5", "document is a number"),
@@ -215,10 +218,13 @@ mod tests {
             (r#""%7B%22Statement%22%3A%205%7D""#, "Statement is a number"),
             (r#"{"Statement": ["x"]}"#, "Statement[0]: no Effect"),
         ] {
-            let err = raw(text).unwrap_err();
+            let err = raw(text).unwrap_err().to_string();
             assert!(err.contains(why), "{text}: {err}");
         }
-        assert_eq!(parse_raw_document(None).unwrap_err(), "document is missing");
+        assert_eq!(
+            parse_raw_document(None).unwrap_err().to_string(),
+            "document is missing"
+        );
     }
 
     #[test]
@@ -254,7 +260,12 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let text = format!(r#"{{"Statement": {{"Effect": "Allow", "Action": "*", "X": {deep}}}}}"#);
         assert_eq!(parse_json(&text), via_value(&text));
-        assert!(parse_json(&text).unwrap_err().contains("recursion limit"));
+        assert!(
+            parse_json(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("recursion limit")
+        );
     }
 
     /// JSON values built from the keys a statement uses, nested a few levels.

@@ -1,6 +1,6 @@
 //! One entitlement (an inline or managed policy on an identity) → its privilege and enforcement.
 
-use super::document::{Effect, PolicyDoc, TimeCondition};
+use super::document::{DocumentError, Effect, PolicyDoc, TimeCondition};
 use super::privilege::TierCache;
 use super::statement::{Grant, denies_everything, statement_tier};
 use crate::classify::{WindowVerdict, classify_window};
@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 /// A document parsed once: owned by one entitlement (inline), or shared by every attachment
 /// (managed policies, group policies).
-pub(crate) type Parsed<'a> = Cow<'a, Result<PolicyDoc, String>>;
+pub(crate) type Parsed<'a> = Cow<'a, Result<PolicyDoc, DocumentError>>;
 
 /// Where an entitlement's document is, or why it is not there.
 pub(crate) enum Source<'a> {
@@ -128,11 +128,14 @@ pub(crate) fn evaluate(
             Err(e) => Evaluated {
                 live: Some(Live {
                     privilege: Privilege::Unknown,
-                    privilege_basis: Decision::new("aws.privilege.unreadable-document", e.clone()),
+                    privilege_basis: Decision::new(
+                        "aws.privilege.unreadable-document",
+                        e.to_string(),
+                    ),
                     enforcement: Enforcement::Unknown,
                     enforcement_basis: Decision::new(
                         "aws.enforcement.unreadable-document",
-                        e.clone(),
+                        e.to_string(),
                     ),
                     window: None,
                 }),

@@ -34,6 +34,22 @@ pub(crate) const STS_CALLER_IDENTITY: ReadOnlyGuard = ReadOnlyGuard {
     allowed: &["GetCallerIdentity"],
 };
 
+/// A request the guard stops before it leaves the process.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refused {
+    #[error("refused to send an {service} request: no Action found in it")]
+    NoAction { service: &'static str },
+    #[error(
+        "refused to send {service} action {action:?}: not in the read-only allow-list ({list})",
+        list = .allowed.join(", ")
+    )]
+    Action {
+        service: &'static str,
+        action: String,
+        allowed: &'static [&'static str],
+    },
+}
+
 impl ReadOnlyGuard {
     fn check(&self, context: &BeforeTransmitInterceptorContextRef<'_>) -> Result<(), BoxError> {
         let request = context.request();
@@ -44,18 +60,17 @@ impl ReadOnlyGuard {
         self.check_actions(&actions).map_err(Into::into)
     }
 
-    fn check_actions(&self, actions: &[String]) -> Result<(), String> {
+    fn check_actions(&self, actions: &[String]) -> Result<(), Refused> {
         let service = self.service;
         if actions.is_empty() {
-            return Err(format!(
-                "refused to send an {service} request: no Action found in it"
-            ));
+            return Err(Refused::NoAction { service });
         }
         match actions.iter().find(|a| !self.allowed.contains(&a.as_str())) {
-            Some(action) => Err(format!(
-                "refused to send {service} action {action:?}: not in the read-only allow-list ({})",
-                self.allowed.join(", ")
-            )),
+            Some(action) => Err(Refused::Action {
+                service,
+                action: action.clone(),
+                allowed: self.allowed,
+            }),
             None => Ok(()),
         }
     }
@@ -114,7 +129,7 @@ mod tests {
         assert!(form_actions(b"Version=2010-05-08&NotAction=DeleteUser").is_empty());
     }
 
-    fn check_actions(actions: &[String]) -> Result<(), String> {
+    fn check_actions(actions: &[String]) -> Result<(), Refused> {
         IAM_READS.check_actions(actions)
     }
 
@@ -152,7 +167,7 @@ mod tests {
             "GetSessionToken",
             "GetAccountAuthorizationDetails",
         ] {
-            let err = check(op).unwrap_err();
+            let err = check(op).unwrap_err().to_string();
             assert!(err.starts_with("refused to send STS action"), "{err}");
         }
         assert!(STS_CALLER_IDENTITY.check_actions(&[]).is_err());

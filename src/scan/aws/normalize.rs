@@ -7,7 +7,9 @@
 
 use super::BOUNDARY;
 use super::catalogue::AwsCatalogue;
-use super::credentials::{UserCredentials, merge, parse_access_keys, parse_credential_report};
+use super::credentials::{
+    CredentialsError, UserCredentials, merge, parse_access_keys, parse_credential_report,
+};
 use super::gaad::{Gaad, Tag};
 use super::policies::{GroupIndex, ManagedIndex};
 use super::privilege::TierCache;
@@ -76,7 +78,8 @@ impl<'c> Memo<'c> {
     }
 }
 
-type ParseCredentials = fn(&Doc, &mut BTreeMap<String, UserCredentials>) -> Result<(), String>;
+type ParseCredentials =
+    fn(&Doc, &mut BTreeMap<String, UserCredentials>) -> Result<(), CredentialsError>;
 
 /// Identities per parallel task: small enough to balance, large enough to amortize.
 const CHUNK: usize = 64;
@@ -148,7 +151,7 @@ pub fn normalize(
             sources.push(doc.source.clone());
             let mut map = BTreeMap::new();
             if let Err(e) = parse(doc, &mut map) {
-                errors.push(e);
+                errors.push(e.to_string());
             }
             map
         })

@@ -2,7 +2,7 @@
 //! attachments, and those of its groups. Managed and group documents are shared by every
 //! identity that holds them, so each is parsed once, on first use, whichever thread gets there.
 
-use super::document::PolicyDoc;
+use super::document::{DocumentError, PolicyDoc};
 use super::document_parse::parse_raw_document;
 use super::entitlement::{Entitlement, Parsed, Source};
 use super::gaad::{Gaad, GroupDetail, InlinePolicy, ManagedPolicy, PolicyVersion};
@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-type Cell = OnceLock<Result<PolicyDoc, String>>;
+type Cell = OnceLock<Result<PolicyDoc, DocumentError>>;
 
 /// A managed policy of the export, with its default version and that version parsed once.
 pub(super) struct Managed<'a> {
