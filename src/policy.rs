@@ -42,17 +42,33 @@ impl Default for Policy {
     }
 }
 
+/// A policy value that is not a positive duration, by its key (`max_jit_window`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy.{key}: {message}")]
+pub struct PolicyError {
+    pub key: &'static str,
+    pub message: String,
+}
+
 impl Policy {
     /// Apply the layers in order (rule defaults, then config); an invalid value names its key.
-    pub fn from_layers(layers: &[&PolicyFile]) -> Result<Policy, String> {
+    pub fn from_layers(layers: &[&PolicyFile]) -> Result<Policy, PolicyError> {
         let mut p = Policy::default();
         for layer in layers {
-            let set = |slot: &mut Duration, key: &str, v: &Option<String>| -> Result<(), String> {
+            let set = |slot: &mut Duration,
+                       key: &'static str,
+                       v: &Option<String>|
+             -> Result<(), PolicyError> {
                 if let Some(v) = v {
-                    let d =
-                        crate::time::parse_duration(v).map_err(|e| format!("policy.{key}: {e}"))?;
+                    let d = crate::time::parse_duration(v).map_err(|e| PolicyError {
+                        key,
+                        message: e.to_string(),
+                    })?;
                     if d <= Duration::zero() {
-                        return Err(format!("policy.{key}: must be greater than zero"));
+                        return Err(PolicyError {
+                            key,
+                            message: "must be greater than zero".into(),
+                        });
                     }
                     *slot = d;
                 }

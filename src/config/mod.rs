@@ -183,8 +183,7 @@ impl Config {
             }
         }
         if let Err(e) = crate::policy::Policy::from_layers(&[&config.policy]) {
-            let key = e.split(':').next().unwrap_or_default().to_string();
-            errors.push(loc.at_key(&key, e));
+            errors.push(loc.at_key(&format!("policy.{}", e.key), e.to_string()));
         }
         config.keys = loc
             .keys
