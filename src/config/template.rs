@@ -41,7 +41,7 @@ max_renewal_gap = "1h"
 
 [limits]
 # concurrency = 8                      # scopes collected at once, per boundary
-# call_timeout = "30s"                 # one API call or SQL query
+# call_timeout = "30s"                 # one HTTP API call (REST sources such as Vault)
 # scope_timeout = "15m"                # one whole scope
 # max_attempts = 5                     # per call, on throttling (429, Throttling, Rate exceeded)
 # base_backoff = "500ms"               # doubled each attempt, with jitter; Retry-After honoured
