@@ -1,6 +1,6 @@
 //! scan, collect and baseline update.
 
-use super::pipeline::{Run, build};
+use super::pipeline::{Run, build, build_with};
 use super::progress::Spinner;
 use super::sources::gather;
 use super::{EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Fatal, load_config, load_rules};
@@ -41,14 +41,14 @@ fn parse_formats(list: &[String]) -> Result<Vec<Format>, Fatal> {
 
 pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
     let spin = Spinner::new(a.source.progress);
-    let rules_for_flags = load_rules(registry, a.source.rules.as_deref())?;
-    let config_for_flags = load_config(registry, &rules_for_flags, a.source.config.as_deref())?;
+    let loaded_rules = load_rules(registry, a.source.rules.as_deref())?;
+    let config = load_config(registry, &loaded_rules, a.source.config.as_deref())?;
     let formats = parse_formats(if a.format.is_empty() {
-        &config_for_flags.output.format
+        &config.output.format
     } else {
         &a.format
     })?;
-    let out_dir = a.out.clone().or(config_for_flags.output.out.clone());
+    let out_dir = a.out.clone().or(config.output.out.clone());
     if out_dir.is_none() && formats.len() > 1 {
         return Err(Fatal(format!(
             "--format {} writes several reports: add --out DIR",
@@ -60,7 +60,7 @@ pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
         )));
     }
     let fail_on_text = if a.fail_on.is_empty() {
-        config_for_flags.gate.fail_on.clone()
+        config.gate.fail_on.clone()
     } else {
         a.fail_on.clone()
     };
@@ -72,29 +72,26 @@ pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
                 .map_err(|e| Fatal(format!("--fail-on: {e}")))
         })
         .collect::<Result<_, _>>()?;
-    let baseline_path = a
-        .baseline
-        .clone()
-        .or(config_for_flags.gate.baseline.clone());
+    let baseline_path = a.baseline.clone().or(config.gate.baseline.clone());
     let baseline = baseline_path
         .as_deref()
         .map(Baseline::read)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let waivers_path = a.waivers.clone().or(config_for_flags.gate.waivers.clone());
+    let waivers_path = a.waivers.clone().or(config.gate.waivers.clone());
     let waivers = waivers_path
         .as_deref()
         .map(WaiverFile::read)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let allow_incomplete = a.allow_incomplete || config_for_flags.gate.allow_incomplete;
+    let allow_incomplete = a.allow_incomplete || config.gate.allow_incomplete;
 
     let Run {
         mut report,
         rules,
         input_errors,
         ..
-    } = build(registry, &a.source, &spin)?;
+    } = build_with(registry, &a.source, loaded_rules, &config, &spin)?;
     if let Some(file) = &a.probe {
         spin.say("probing credentials");
         report.probes = super::tools::probe(file, &a.source.boundaries)?;

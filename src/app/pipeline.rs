@@ -4,6 +4,7 @@ use super::progress::Spinner;
 use super::sources::gather;
 use super::{Fatal, load_config, load_rules};
 use crate::cli::SourceArgs;
+use crate::config::Config;
 use crate::model::{Inventory, ScopeState, ScopeStatus};
 use crate::policy::Policy;
 use crate::report::{Coverage, Report, Tool};
@@ -20,9 +21,22 @@ pub(super) struct Run {
     pub input_errors: Vec<String>,
 }
 
+/// Loads the rules and the config, then [`build_with`].
 pub(super) fn build(registry: &Registry, src: &SourceArgs, spin: &Spinner) -> Result<Run, Fatal> {
     let rules = load_rules(registry, src.rules.as_deref())?;
     let config = load_config(registry, &rules, src.config.as_deref())?;
+    build_with(registry, src, rules, &config, spin)
+}
+
+/// One run with rules and config already loaded (a command that read them for its own flags
+/// does not read them again).
+pub(super) fn build_with(
+    registry: &Registry,
+    src: &SourceArgs,
+    rules: RuleSet,
+    config: &Config,
+    spin: &Spinner,
+) -> Result<Run, Fatal> {
     let policy = Policy::from_layers(&[&rules.policy, &config.policy]).map_err(|e| {
         Fatal(format!(
             "{}: {e}",
@@ -41,7 +55,7 @@ pub(super) fn build(registry: &Registry, src: &SourceArgs, spin: &Spinner) -> Re
                 .ok_or_else(|| Fatal(format!("--as-of `{t}` is not an RFC 3339 time")))
         })
         .transpose()?;
-    let g = gather(registry, src, &config, spin)?;
+    let g = gather(registry, src, config, spin)?;
     let now = as_of.or(g.collected_at).unwrap_or_else(Utc::now);
     spin.say("classifying access paths");
     let (mut inv, mut input_errors) = normalize_all(registry, &g.scopes, &rules, &policy, now);

@@ -243,7 +243,10 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
                 if let Some((index, boundary, label)) = names.remove(&e.id()) {
                     let mut raw = RawScope::new(boundary, label.clone(), Origin::Live);
                     raw.errors
-                        .push(format!("{label}: collection stopped unexpectedly: {e}"));
+                        // A panic message is arbitrary text: redact it like any excerpt.
+                        .push(crate::redact::redact(&format!(
+                            "{label}: collection stopped unexpectedly: {e}"
+                        )));
                     done.push((index, raw));
                 }
             }

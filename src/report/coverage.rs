@@ -72,21 +72,21 @@ impl Coverage {
         let mut per_scope = Ordered::default();
         let mut per_boundary = Ordered::default();
         for (b, s) in scopes {
-            per_scope.slot((*b, s.clone()));
+            per_scope.slot((*b, s.as_str()));
             per_boundary.slot(*b);
         }
         let mut extra: Vec<&AccessPath> = paths
             .iter()
-            .filter(|p| !per_scope.has(&(p.boundary, p.scope.clone())))
+            .filter(|p| !per_scope.has(&(p.boundary, p.scope.as_str())))
             .collect();
         extra.sort_by(|a, b| (a.boundary, &a.scope).cmp(&(b.boundary, &b.scope)));
         for p in extra {
-            per_scope.slot((p.boundary, p.scope.clone()));
+            per_scope.slot((p.boundary, p.scope.as_str()));
             per_boundary.slot(p.boundary);
         }
         let mut overall = Counts::default();
         for p in paths {
-            per_scope.slot((p.boundary, p.scope.clone())).add(p);
+            per_scope.slot((p.boundary, p.scope.as_str())).add(p);
             per_boundary.slot(p.boundary).add(p);
             overall.add(p);
         }
@@ -110,7 +110,7 @@ impl Coverage {
                 counts.finish();
                 ScopeCoverage {
                     boundary,
-                    scope,
+                    scope: scope.to_string(),
                     counts,
                 }
             })
@@ -123,7 +123,7 @@ impl Coverage {
     }
 }
 
-/// Counts in first-seen order, found by key.
+/// Counts in first-seen order, found by key (borrowed from the paths: no copy per path).
 struct Ordered<K> {
     items: Vec<(K, Counts)>,
     index: HashMap<K, usize>,
@@ -138,7 +138,7 @@ impl<K> Default for Ordered<K> {
     }
 }
 
-impl<K: std::hash::Hash + Eq + Clone> Ordered<K> {
+impl<K: std::hash::Hash + Eq + Copy> Ordered<K> {
     fn has(&self, k: &K) -> bool {
         self.index.contains_key(k)
     }
@@ -147,7 +147,7 @@ impl<K: std::hash::Hash + Eq + Clone> Ordered<K> {
         let n = match self.index.get(&k) {
             Some(n) => *n,
             None => {
-                self.items.push((k.clone(), Counts::default()));
+                self.items.push((k, Counts::default()));
                 self.index.insert(k, self.items.len() - 1);
                 self.items.len() - 1
             }
