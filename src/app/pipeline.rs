@@ -5,10 +5,11 @@ use super::sources::gather;
 use super::{Fatal, load_config, load_rules};
 use crate::cli::SourceArgs;
 use crate::config::Config;
-use crate::model::{Inventory, ScopeState, ScopeStatus};
+use crate::model::{Boundary, Inventory};
 use crate::policy::Policy;
 use crate::report::{Coverage, Report, Tool};
 use crate::rules::RuleSet;
+use crate::scan::scanner::failed_scope;
 use crate::scan::{Context, Normalized, Origin, RawScope, Registry};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -138,7 +139,8 @@ pub(super) fn build_with(
     })
 }
 
-/// Normalize every scope (in parallel); errors of documents read from files are bad input.
+/// Normalize every scope (each boundary's scopes together, boundaries and scopes in
+/// parallel); errors of documents read from files are bad input.
 fn normalize_all(
     registry: &Registry,
     scopes: &[RawScope],
@@ -147,49 +149,46 @@ fn normalize_all(
     now: DateTime<Utc>,
 ) -> (Inventory, Vec<String>) {
     let ctx = Context { policy, rules, now };
-    let parts: Vec<(Normalized, Origin)> = scopes
+    let mut groups: Vec<(Boundary, Vec<&RawScope>)> = Vec::new();
+    for raw in scopes {
+        match groups.iter_mut().find(|(b, _)| *b == raw.boundary) {
+            Some((_, g)) => g.push(raw),
+            None => groups.push((raw.boundary, vec![raw])),
+        }
+    }
+    let parts: Vec<Vec<(Normalized, Origin)>> = groups
         .par_iter()
-        .map(|raw| {
-            let normalized = match registry.find(raw.boundary) {
-                // A scanner that panics fails its own scope, never the run (fail closed).
-                Some(s) => std::panic::catch_unwind(AssertUnwindSafe(|| s.normalize(raw, &ctx)))
-                    .unwrap_or_else(|_| failed(raw, "normalization stopped unexpectedly")),
-                None => failed(raw, "no scanner reads this boundary"),
+        .map(|(boundary, raws)| {
+            let normalized = match registry.find(*boundary) {
+                // A scanner that panics fails its own scopes, never the run (fail closed).
+                Some(s) => {
+                    std::panic::catch_unwind(AssertUnwindSafe(|| s.normalize_scopes(raws, &ctx)))
+                        .ok()
+                        .filter(|n| n.len() == raws.len())
+                        .unwrap_or_else(|| {
+                            raws.iter()
+                                .map(|r| failed_scope(r, "normalization stopped unexpectedly"))
+                                .collect()
+                        })
+                }
+                None => raws
+                    .iter()
+                    .map(|r| failed_scope(r, "no scanner reads this boundary"))
+                    .collect(),
             };
-            (normalized, raw.origin)
+            normalized
+                .into_iter()
+                .zip(raws.iter().map(|r| r.origin))
+                .collect()
         })
         .collect();
     let mut inv = Inventory::default();
     let mut input_errors = Vec::new();
-    for (part, origin) in parts {
+    for (part, origin) in parts.into_iter().flatten() {
         if origin == Origin::File {
             input_errors.extend(part.errors);
         }
         inv.extend(part.inventory);
     }
     (inv, input_errors)
-}
-
-/// A scope that could not be normalized: `failed`, with the reason and what was collected.
-fn failed(raw: &RawScope, why: &str) -> Normalized {
-    let mut errors = raw.errors.clone();
-    errors.push(format!("{} {}: {why}", raw.boundary, raw.scope));
-    Normalized {
-        inventory: Inventory {
-            scopes: vec![ScopeStatus {
-                boundary: raw.boundary,
-                scope: raw.scope.clone(),
-                status: ScopeState::Failed,
-                errors: errors.clone(),
-                sources: raw
-                    .documents
-                    .iter()
-                    .map(|(_, d)| d.source.clone())
-                    .collect(),
-                connection: None,
-            }],
-            ..Default::default()
-        },
-        errors,
-    }
 }

@@ -3,6 +3,7 @@
 //! `normalize.rs` (pure: raw → Inventory) and `scanner.rs` (the trait, wired to those).
 
 pub mod aws;
+pub mod azure;
 pub mod mysql;
 pub mod postgres;
 pub mod registry;

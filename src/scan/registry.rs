@@ -2,13 +2,18 @@
 //! a rules file, and one line in [`BUILTIN`].
 
 use super::scanner::Scanner;
-use super::{aws, mysql, postgres};
+use super::{aws, azure, mysql, postgres};
 use crate::model::Boundary;
 use crate::rules::{RuleError, RuleSet};
 use std::path::Path;
 
 /// The built-in scanners, in the order reports list their boundaries.
-static BUILTIN: &[&dyn Scanner] = &[&aws::SCANNER, &postgres::SCANNER, &mysql::SCANNER];
+static BUILTIN: &[&dyn Scanner] = &[
+    &aws::SCANNER,
+    &azure::SCANNER,
+    &postgres::SCANNER,
+    &mysql::SCANNER,
+];
 
 /// The scanners a run knows. Tests may add their own.
 #[derive(Clone)]

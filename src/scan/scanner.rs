@@ -228,6 +228,20 @@ pub trait Scanner: Send + Sync + 'static {
     fn collect<'a>(&'a self, target: &'a LiveTarget, live: &'a Live) -> BoxFuture<'a, RawScope>;
     /// Raw documents → identities, credentials, access paths, signals, scope status. Pure.
     fn normalize(&self, raw: &RawScope, ctx: &Context<'_>) -> Normalized;
+    /// Normalizes every scope of this boundary in a run at once. The default normalizes each
+    /// on its own; a boundary whose scopes refer to each other (an Azure subscription's role
+    /// assignments name principals of its tenant's directory) overrides it. One result per
+    /// scope, in the order given.
+    fn normalize_scopes(&self, raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized> {
+        use rayon::prelude::*;
+        raws.par_iter()
+            .map(|raw| {
+                // A scanner that panics fails its own scope, never the run (fail closed).
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.normalize(raw, ctx)))
+                    .unwrap_or_else(|_| failed_scope(raw, "normalization stopped unexpectedly"))
+            })
+            .collect()
+    }
     /// Whether a lone file given to `--from` is one of its documents (it becomes one scope):
     /// the document's name when it is.
     fn accepts_file(&self, _name: &str, _text: &str) -> Option<&'static str> {
@@ -264,6 +278,30 @@ pub trait Scanner: Send + Sync + 'static {
         _inv: &Inventory,
     ) -> Vec<Residual> {
         still_attached(covered)
+    }
+}
+
+/// A scope that could not be normalized: `failed`, with the reason and what was collected.
+pub fn failed_scope(raw: &RawScope, why: &str) -> Normalized {
+    let mut errors = raw.errors.clone();
+    errors.push(format!("{} {}: {why}", raw.boundary, raw.scope));
+    Normalized {
+        inventory: Inventory {
+            scopes: vec![crate::model::ScopeStatus {
+                boundary: raw.boundary,
+                scope: raw.scope.clone(),
+                status: crate::model::ScopeState::Failed,
+                errors: errors.clone(),
+                sources: raw
+                    .documents
+                    .iter()
+                    .map(|(_, d)| d.source.clone())
+                    .collect(),
+                connection: None,
+            }],
+            ..Default::default()
+        },
+        errors,
     }
 }
 
