@@ -9,10 +9,18 @@
 mod arm;
 mod catalogue;
 pub mod collect;
+mod directory;
+mod docs;
 mod graph;
 mod normalize;
+mod paths;
+mod pim;
+mod privilege;
 pub mod raw;
+mod removals;
 mod scanner;
+mod subscription;
+mod tenant;
 
 pub use scanner::{AzureScanner, SCANNER, authority_url};
 

@@ -1,0 +1,192 @@
+//! Reading one document of a scope: typed items with the evidence that points at each.
+
+use super::graph::{Keyed, List};
+use crate::model::Evidence;
+use crate::scan::Doc;
+use crate::scan::scanner::RawScope;
+use serde::de::DeserializeOwned;
+
+/// Items of a list document, each with its JSON pointer (`/value/3`).
+pub struct Items<T> {
+    pub source: String,
+    pub items: Vec<(String, T)>,
+}
+
+impl<T> Items<T> {
+    pub fn ev(&self, pointer: &str) -> Evidence {
+        Evidence::new(self.source.clone(), pointer)
+    }
+}
+
+/// A document that is there but cannot be read: `<source>: <what>`.
+pub fn bad(doc: &Doc, e: &serde_json::Error) -> String {
+    format!(
+        "{}: line {} column {}: {e}",
+        doc.source,
+        e.line(),
+        e.column()
+    )
+}
+
+/// Parses `{"value": [...]}`; `None` when the document is absent, an error when it is bad.
+pub fn list<T: DeserializeOwned>(
+    raw: &RawScope,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<Items<T>> {
+    let doc = raw.document(name)?;
+    match serde_json::from_str::<List<T>>(&doc.text) {
+        Ok(l) => Some(Items {
+            source: doc.source.clone(),
+            items: l
+                .value
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (format!("/value/{i}"), t))
+                .collect(),
+        }),
+        Err(e) => {
+            errors.push(bad(doc, &e));
+            None
+        }
+    }
+}
+
+/// Parses `{"<parent id>": {"value": [...]}}` into (parent id, items) with pointers
+/// `/<parent id>/value/N`.
+pub fn keyed<T: DeserializeOwned>(
+    raw: &RawScope,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<Items<(String, T)>> {
+    let doc = raw.document(name)?;
+    match serde_json::from_str::<Keyed<T>>(&doc.text) {
+        Ok(map) => Some(Items {
+            source: doc.source.clone(),
+            items: map
+                .into_iter()
+                .flat_map(|(parent, l)| {
+                    l.value.into_iter().enumerate().map(move |(i, t)| {
+                        (
+                            format!("/{}/value/{i}", escape(&parent)),
+                            (parent.clone(), t),
+                        )
+                    })
+                })
+                .collect(),
+        }),
+        Err(e) => {
+            errors.push(bad(doc, &e));
+            None
+        }
+    }
+}
+
+/// One object document (`subscription.json`, `tenant.json`).
+pub fn object<T: DeserializeOwned>(
+    raw: &RawScope,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<(String, T)> {
+    let doc = raw.document(name)?;
+    match serde_json::from_str::<T>(&doc.text) {
+        Ok(t) => Some((doc.source.clone(), t)),
+        Err(e) => {
+            errors.push(bad(doc, &e));
+            None
+        }
+    }
+}
+
+/// JSON pointer escaping of one reference token.
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A time field: `None` when absent; an error naming the pointer when it is not RFC 3339.
+pub fn time(
+    source: &str,
+    pointer: &str,
+    value: &Option<String>,
+    errors: &mut Vec<String>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = value.as_deref().filter(|t| !t.trim().is_empty())?;
+    let parsed = crate::time::parse_timestamp(text);
+    if parsed.is_none() {
+        errors.push(format!(
+            "{source}: {pointer}: `{text}` is not an RFC 3339 time"
+        ));
+    }
+    parsed
+}
+
+/// The last path segment of a resource id (a role definition GUID), lower-cased.
+pub fn guid(id: &str) -> String {
+    id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase()
+}
+
+/// Resource ids compare case-insensitively.
+pub fn same_id(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+/// ISO 8601 durations as PIM writes them (`PT8H`, `P90D`, `PT1H45M`); years and months have
+/// no fixed length and are refused.
+pub fn iso_duration(text: &str) -> Option<chrono::Duration> {
+    let rest = text.trim().strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut total = chrono::Duration::zero();
+    let mut any = false;
+    let mut take = |part: &str, units: &[(char, i64)]| -> Option<()> {
+        let mut num = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                num.push(c);
+                continue;
+            }
+            let secs = units.iter().find(|(u, _)| *u == c)?.1;
+            let n: f64 = num.parse().ok()?;
+            num.clear();
+            total = total.checked_add(&chrono::Duration::milliseconds(
+                (n * secs as f64 * 1000.0) as i64,
+            ))?;
+            any = true;
+        }
+        num.is_empty().then_some(())
+    };
+    take(date, &[('W', 604_800), ('D', 86_400)])?;
+    if let Some(t) = time {
+        if t.is_empty() {
+            return None;
+        }
+        take(t, &[('H', 3600), ('M', 60), ('S', 1)])?;
+    }
+    any.then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pim_durations() {
+        assert_eq!(iso_duration("PT8H"), Some(chrono::Duration::hours(8)));
+        assert_eq!(
+            iso_duration("PT1H45M"),
+            Some(chrono::Duration::minutes(105))
+        );
+        assert_eq!(iso_duration("P90D"), Some(chrono::Duration::days(90)));
+        assert_eq!(iso_duration("P1DT12H"), Some(chrono::Duration::hours(36)));
+        assert_eq!(
+            iso_duration("PT0.5S"),
+            Some(chrono::Duration::milliseconds(500))
+        );
+        for bad in ["P1Y", "P2M", "8h", "P", "PT", "PT8", "-PT8H", ""] {
+            assert_eq!(iso_duration(bad), None, "{bad}");
+        }
+    }
+}
