@@ -24,11 +24,15 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-instances.json",
-        include_str!("../demo/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-instances.json"),
+        include_str!(
+            "../demo/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-instances.json"
+        ),
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-requests.json",
-        include_str!("../demo/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-requests.json"),
+        include_str!(
+            "../demo/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-requests.json"
+        ),
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/role-assignments.json",
@@ -40,15 +44,21 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/role-eligibility-schedule-instances.json",
-        include_str!("../demo/azure/00000000-1111-2222-3333-444444444444/role-eligibility-schedule-instances.json"),
+        include_str!(
+            "../demo/azure/00000000-1111-2222-3333-444444444444/role-eligibility-schedule-instances.json"
+        ),
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/role-management-policies.json",
-        include_str!("../demo/azure/00000000-1111-2222-3333-444444444444/role-management-policies.json"),
+        include_str!(
+            "../demo/azure/00000000-1111-2222-3333-444444444444/role-management-policies.json"
+        ),
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/role-management-policy-assignments.json",
-        include_str!("../demo/azure/00000000-1111-2222-3333-444444444444/role-management-policy-assignments.json"),
+        include_str!(
+            "../demo/azure/00000000-1111-2222-3333-444444444444/role-management-policy-assignments.json"
+        ),
     ),
     (
         "demo/azure/00000000-1111-2222-3333-444444444444/subscription.json",
@@ -56,11 +66,15 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/role-assignment-schedule-instances.json",
-        include_str!("../demo/azure/55555555-6666-7777-8888-999999999999/role-assignment-schedule-instances.json"),
+        include_str!(
+            "../demo/azure/55555555-6666-7777-8888-999999999999/role-assignment-schedule-instances.json"
+        ),
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/role-assignment-schedule-requests.json",
-        include_str!("../demo/azure/55555555-6666-7777-8888-999999999999/role-assignment-schedule-requests.json"),
+        include_str!(
+            "../demo/azure/55555555-6666-7777-8888-999999999999/role-assignment-schedule-requests.json"
+        ),
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/role-assignments.json",
@@ -72,15 +86,21 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/role-eligibility-schedule-instances.json",
-        include_str!("../demo/azure/55555555-6666-7777-8888-999999999999/role-eligibility-schedule-instances.json"),
+        include_str!(
+            "../demo/azure/55555555-6666-7777-8888-999999999999/role-eligibility-schedule-instances.json"
+        ),
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/role-management-policies.json",
-        include_str!("../demo/azure/55555555-6666-7777-8888-999999999999/role-management-policies.json"),
+        include_str!(
+            "../demo/azure/55555555-6666-7777-8888-999999999999/role-management-policies.json"
+        ),
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/role-management-policy-assignments.json",
-        include_str!("../demo/azure/55555555-6666-7777-8888-999999999999/role-management-policy-assignments.json"),
+        include_str!(
+            "../demo/azure/55555555-6666-7777-8888-999999999999/role-management-policy-assignments.json"
+        ),
     ),
     (
         "demo/azure/55555555-6666-7777-8888-999999999999/subscription.json",
@@ -92,31 +112,45 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-instances.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-instances.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-instances.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-requests.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-requests.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-requests.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignments.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignments.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignments.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-definitions.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-definitions.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-definitions.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-eligibility-schedule-instances.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-eligibility-schedule-instances.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-eligibility-schedule-instances.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-policy-assignments.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-policy-assignments.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-policy-assignments.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/federated-identity-credentials.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/federated-identity-credentials.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/federated-identity-credentials.json"
+        ),
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/service-principals.json",
@@ -132,7 +166,9 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/transitive-member-of.json",
-        include_str!("../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/transitive-member-of.json"),
+        include_str!(
+            "../demo/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/transitive-member-of.json"
+        ),
     ),
     (
         "demo/postgres/db.prod.internal_5432_app/catalog.json",

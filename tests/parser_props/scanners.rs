@@ -222,3 +222,141 @@ proptest! {
         check_scope(&jitgap::scan::mysql::SCANNER, "db:3306", &parts, 0, true)?;
     }
 }
+
+const AZ_TENANT: &str = "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a";
+const AZ_TENANT_DOCS: &[(&str, &str)] = &[
+    (
+        "tenant.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/tenant.json"
+        ),
+    ),
+    (
+        "service-principals.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/service-principals.json"
+        ),
+    ),
+    (
+        "applications.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/applications.json"
+        ),
+    ),
+    (
+        "federated-identity-credentials.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/federated-identity-credentials.json"
+        ),
+    ),
+    (
+        "transitive-member-of.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/transitive-member-of.json"
+        ),
+    ),
+    (
+        "directory-role-assignment-schedule-instances.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-assignment-schedule-instances.json"
+        ),
+    ),
+    (
+        "directory-role-policy-assignments.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a/directory-role-policy-assignments.json"
+        ),
+    ),
+];
+const AZ_PROD: &str = "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444";
+const AZ_SUB_DOCS: &[(&str, &str)] = &[
+    (
+        "subscription.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/subscription.json"
+        ),
+    ),
+    (
+        "role-assignments.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/role-assignments.json"
+        ),
+    ),
+    (
+        "role-assignment-schedule-instances.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-instances.json"
+        ),
+    ),
+    (
+        "role-eligibility-schedule-instances.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/role-eligibility-schedule-instances.json"
+        ),
+    ),
+    (
+        "role-assignment-schedule-requests.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/role-assignment-schedule-requests.json"
+        ),
+    ),
+    (
+        "role-management-policy-assignments.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/role-management-policy-assignments.json"
+        ),
+    ),
+    (
+        "role-definitions.json",
+        include_str!(
+            "../fixtures/azure/estate/azure/00000000-1111-2222-3333-444444444444/role-definitions.json"
+        ),
+    ),
+];
+
+/// An Azure folder with one of its documents mutated.
+fn azure_scope(
+    dir: &str,
+    docs: &[(&'static str, &'static str)],
+    mutated: usize,
+    doc: String,
+) -> Vec<Part> {
+    docs.iter()
+        .enumerate()
+        .map(|(n, (name, valid))| {
+            part(
+                name,
+                &format!("{dir}/{name}"),
+                if n == mutated {
+                    doc.clone()
+                } else {
+                    valid.to_string()
+                },
+            )
+        })
+        .collect()
+}
+
+fn azure() -> &'static dyn Scanner {
+    &jitgap::scan::azure::SCANNER
+}
+
+proptest! {
+    #![proptest_config(crate::config())]
+
+    #[test]
+    fn azure_tenant_documents(
+        (n, doc) in (0..AZ_TENANT_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(AZ_TENANT_DOCS[n].1, Shape::Json)))
+    ) {
+        let parts = azure_scope(AZ_TENANT, AZ_TENANT_DOCS, n, text(&doc));
+        check_scope(azure(), "9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a", &parts, n, false)?;
+    }
+
+    #[test]
+    fn azure_subscription_documents(
+        (n, doc) in (0..AZ_SUB_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(AZ_SUB_DOCS[n].1, Shape::Json)))
+    ) {
+        let parts = azure_scope(AZ_PROD, AZ_SUB_DOCS, n, text(&doc));
+        check_scope(azure(), "00000000-1111-2222-3333-444444444444", &parts, n, false)?;
+    }
+}
