@@ -9,6 +9,7 @@
 mod arm;
 mod catalogue;
 pub mod collect;
+mod credentials;
 mod directory;
 mod docs;
 mod graph;
