@@ -2,7 +2,8 @@
 //! `tests/fixtures/azure/estate/`, through the library and through `jitgap collect`: only
 //! allowed GETs with the bearer token, pages merged into the estate's documents, faults
 //! (403, 429, 500, a malformed body, a next-page link to another host) kept to their own
-//! document, and the token nowhere in any output.
+//! document, and the token in no error. `azure_live_cli.rs` does the same through
+//! `jitgap collect`.
 
 mod support;
 
@@ -12,10 +13,8 @@ use jitgap::scan::azure::collect::{self, AzureOptions, Credentials};
 use jitgap::scan::azure::raw;
 use jitgap::scan::scanner::Live;
 use serde_json::Value;
-use std::path::Path;
 use std::time::Duration;
-use support::cli::jitgap;
-use support::fake_azure::{DEV, FakeAzure, Fault, PROD, TENANT, arm_path, estate_dir, estate_doc};
+use support::fake_azure::{DEV, FakeAzure, Fault, PROD, TENANT, arm_path, estate_doc};
 use support::fake_http::FakeHttp;
 
 /// A JWT naming the tenant (`tid`), with a distinctive signature to search outputs for.
@@ -372,183 +371,26 @@ async fn the_tenant_id_comes_from_the_flag_the_token_or_the_subscriptions() {
     tenant_is_complete(&scopes);
 }
 
-// ---- through the CLI ----
-
-fn cli_collect(fake: &FakeAzure, out: &Path) -> assert_cmd::assert::Assert {
-    let work = out.parent().unwrap();
-    jitgap(work)
-        .env("JITGAP_AZURE_TOKEN", token())
-        .args([
-            "collect",
-            "--azure-graph-url",
-            &fake.url,
-            "--azure-arm-url",
-            &fake.url,
-            "--out",
-        ])
-        .arg(out)
-        .assert()
-}
-
-fn files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-#[test]
-fn collect_writes_the_estate_as_the_api_returns_it() {
-    let fake = FakeAzure::start(&token());
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("snap");
-    cli_collect(&fake, &out).code(0);
-    let want = files(&estate_dir().join("azure"));
-    let got = files(&out.join("azure"));
-    let rel = |root: &Path, v: &[std::path::PathBuf]| -> Vec<String> {
-        v.iter()
-            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
-            .collect()
-    };
-    assert_eq!(
-        rel(&out.join("azure"), &got),
-        rel(&estate_dir().join("azure"), &want)
-    );
-    for (g, w) in got.iter().zip(&want) {
-        assert_eq!(json(g), json(w), "{}", g.display());
-    }
-}
-
-#[test]
-fn collect_exits_3_when_a_collection_is_forbidden() {
-    let fake = FakeAzure::start(&token());
-    fake.fault(
-        &arm_path(PROD, "roleEligibilityScheduleInstances"),
-        Fault::Forbidden,
-    );
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("snap");
-    let a = cli_collect(&fake, &out).code(3);
-    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains(raw::permission_for(raw::ELIGIBILITY_INSTANCES)),
-        "{stderr}"
-    );
-    let prod = out.join("azure").join(PROD);
-    assert!(!prod.join(raw::ELIGIBILITY_INSTANCES).exists());
-    assert_eq!(
-        json(&prod.join(raw::ROLE_ASSIGNMENTS)),
-        estate_doc(PROD, raw::ROLE_ASSIGNMENTS)
-    );
-    assert!(
-        out.join("azure")
-            .join(TENANT)
-            .join(raw::SERVICE_PRINCIPALS)
-            .exists()
-    );
-}
-
-#[test]
-fn the_token_appears_in_no_output_even_on_errors() {
-    let fake = FakeAzure::start(&token());
+#[tokio::test]
+async fn the_token_is_in_no_scope_even_on_errors() {
     let elsewhere = FakeHttp::start();
-    fake.fault(&arm_path(PROD, "roleAssignments"), Fault::Forbidden)
-        .fault("/v1.0/applications", Fault::Malformed)
-        .fault(&arm_path(DEV, "roleDefinitions"), Fault::ServerError)
+    let fake = FakeAzure::start(&token());
+    fake.fault("/v1.0/applications", Fault::Forbidden)
+        .fault(
+            "/v1.0/roleManagement/directory/roleDefinitions",
+            Fault::Malformed,
+        )
+        .fault(&arm_path(PROD, "roleAssignments"), Fault::ServerError)
         .fault(
             "/v1.0/servicePrincipals",
             Fault::NextLinkTo(elsewhere.url.clone()),
-        )
-        .fault(
-            "/v1.0/roleManagement/directory/roleDefinitions",
-            Fault::Throttle,
         );
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("snap");
-    let a = cli_collect(&fake, &out).code(3);
-    let o = a.get_output();
-    let mut texts = vec![
-        (
-            "stdout".to_string(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-        ),
-        (
-            "stderr".to_string(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        ),
-    ];
-    for f in files(&out) {
-        texts.push((
-            f.display().to_string(),
-            std::fs::read_to_string(&f).unwrap(),
-        ));
-    }
-    assert!(texts.len() > 20, "{} outputs", texts.len());
-    assert!(texts[1].1.contains("not collected"), "{}", texts[1].1);
-    for (what, text) in &texts {
-        assert!(
-            !text.contains(SIGNATURE) && !text.contains(&token()),
-            "the token is in {what}"
-        );
-    }
-}
-
-#[test]
-fn collect_without_any_credential_says_which_were_tried() {
-    let fake = FakeAzure::start(&token());
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("snap");
-    let empty = tmp.path().join("no-tools");
-    std::fs::create_dir_all(&empty).unwrap();
-    let mut cmd = jitgap(tmp.path());
-    for v in [
-        "JITGAP_AZURE_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "AZURE_FEDERATED_TOKEN_FILE",
-        "IDENTITY_ENDPOINT",
-        "MSI_ENDPOINT",
-    ] {
-        cmd.env_remove(v);
-    }
-    let a = cmd
-        .env("PATH", &empty)
-        .args([
-            "collect",
-            "--azure-tenant",
-            TENANT,
-            "--azure-graph-url",
-            &fake.url,
-            "--azure-arm-url",
-            &fake.url,
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .code(3);
-    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    let scopes = run(opts(&fake), &token()).await;
+    let errors: usize = scopes.iter().map(|s| s.errors.len()).sum();
+    assert_eq!(errors, 4, "{scopes:?}");
+    let all = format!("{scopes:?}");
     assert!(
-        stderr.contains("no Azure credential worked") && stderr.contains("Azure CLI"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("JITGAP_AZURE_TOKEN") && stderr.contains("az login"),
-        "{stderr}"
-    );
-    assert!(
-        fake.requests().is_empty(),
-        "nothing is sent without a token"
+        all.contains("roleDefinitions") && !all.contains(SIGNATURE),
+        "the token is in a scope"
     );
 }

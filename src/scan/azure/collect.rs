@@ -104,7 +104,10 @@ pub async fn collect(target: &LiveTarget, live: &Live) -> RawScope {
             id,
             object,
         } => match object {
-            Ok(sub) => subscription::collect(id, sub, &opts.arm_url, creds, live).await,
+            Ok(sub) => {
+                let named = !opts.subscriptions.is_empty();
+                subscription::collect(id, sub, named, &opts.arm_url, creds, live).await
+            }
             Err(why) => failed(id, why.clone()),
         },
         Planned::ListingFailed { error } => failed("subscriptions", error.clone()),

@@ -72,10 +72,12 @@ pub(crate) fn id_of(sub: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Collects one subscription whose object was listed (it becomes `subscription.json`).
+/// Collects one subscription whose object was listed or read by id (`named`); the object
+/// becomes `subscription.json`.
 pub(crate) async fn collect(
     id: &str,
     sub: &Value,
+    named: bool,
     arm_url: &str,
     creds: &Credentials,
     live: &Live,
@@ -89,13 +91,13 @@ pub(crate) async fn collect(
         }
     };
     let base = format!("/subscriptions/{}", segment(id));
-    put(
-        &mut raw,
-        &api,
-        SUBSCRIPTION,
-        &api.source("/subscriptions"),
-        sub,
-    );
+    // Read by id when it was named, else from the listing.
+    let from = if named {
+        base.as_str()
+    } else {
+        "/subscriptions"
+    };
+    put(&mut raw, &api, SUBSCRIPTION, &api.source(from), sub);
     for (doc, collection, version) in LISTS {
         let path = format!("{base}/providers/Microsoft.Authorization/{collection}");
         match api.list(&path, &format!("api-version={version}")).await {

@@ -25,6 +25,7 @@ pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
 pub struct Bearer(String);
 
 impl Bearer {
+    #[cfg(test)]
     pub(crate) fn new(token: impl Into<String>) -> Bearer {
         Bearer(token.into())
     }
