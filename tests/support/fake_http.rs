@@ -5,8 +5,11 @@
 //! sequence ([`FakeHttp::on_seq`]: e.g. 429 with `Retry-After: 0` twice, then 200), the last
 //! answer repeating once the sequence is spent.
 //!
+//! A handler ([`FakeHttp::handle`]) can answer what no route matches, computed from the
+//! request (a paged API served from files, say).
+//!
 //! Each connection serves one request and is closed (`Connection: close`). A request no
-//! route matches gets `404 {"errors":["fake server: no canned answer for METHOD TARGET"]}`.
+//! route or handler answers gets `404 {"errors":["fake server: no canned answer for METHOD TARGET"]}`.
 
 #![allow(dead_code)]
 
@@ -72,10 +75,14 @@ struct Route {
     served: usize,
 }
 
+/// Answers a request no route matched; `None` falls through to the 404.
+pub type Handler = Arc<dyn Fn(&Recorded) -> Option<Canned> + Send + Sync>;
+
 #[derive(Default)]
 struct State {
     routes: Vec<Route>,
     requests: Vec<Recorded>,
+    handler: Option<Handler>,
 }
 
 pub struct FakeHttp {
@@ -183,6 +190,11 @@ impl FakeHttp {
         self
     }
 
+    /// Answer whatever no route matches with `handler` (called outside the server's lock).
+    pub fn handle(&self, handler: impl Fn(&Recorded) -> Option<Canned> + Send + Sync + 'static) {
+        self.state.lock().unwrap().handler = Some(Arc::new(handler));
+    }
+
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().unwrap().requests.clone()
@@ -204,7 +216,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let Some(request) = read_request(&stream) else {
         return;
     };
-    let answer = {
+    let (routed, handler) = {
         let mut state = state.lock().unwrap();
         state.requests.push(request.clone());
         let route = state.routes.iter_mut().find(|r| {
@@ -215,25 +227,28 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                     .as_ref()
                     .is_none_or(|needle| request.body.contains(needle.as_str()))
         });
-        match route {
-            Some(r) => {
-                if let Some(n) = r.remaining.as_mut() {
-                    *n -= 1;
-                }
-                let answer = r.answers[r.served.min(r.answers.len() - 1)].clone();
-                r.served += 1;
-                answer
+        let routed = route.map(|r| {
+            if let Some(n) = r.remaining.as_mut() {
+                *n -= 1;
             }
-            None => Canned::new(
+            let answer = r.answers[r.served.min(r.answers.len() - 1)].clone();
+            r.served += 1;
+            answer
+        });
+        (routed, state.handler.clone())
+    };
+    let answer = routed
+        .or_else(|| handler.and_then(|h| h(&request)))
+        .unwrap_or_else(|| {
+            Canned::new(
                 404,
                 serde_json::json!({ "errors": [format!(
                     "fake server: no canned answer for {} {}",
                     request.method, request.path
                 )] })
                 .to_string(),
-            ),
-        }
-    };
+            )
+        });
     let extra: String = answer
         .headers
         .iter()

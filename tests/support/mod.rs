@@ -1,5 +1,6 @@
 pub mod barrier;
 pub mod cli;
+pub mod fake_azure;
 pub mod fake_http;
 pub mod mariadb;
 pub mod moto;

@@ -111,7 +111,7 @@ impl Directory {
                 _ => {}
             }
             let identity = Identity {
-                id: sp.id.clone(),
+                id: sp.id.to_ascii_lowercase(),
                 name: name.clone(),
                 boundary: BOUNDARY,
                 scope: tenant.to_string(),

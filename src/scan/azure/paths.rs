@@ -87,7 +87,7 @@ impl Paths<'_> {
                 "not in the tenant's service principals (deleted, or from another tenant): its credentials are unknown",
             )
         };
-        let id = held.principal.clone();
+        let id = held.principal.to_ascii_lowercase();
         if !self.inv.identities.iter().any(|i| i.id == id) {
             let mut attributes = BTreeMap::new();
             attributes.insert("unresolved".to_string(), why.to_string());
