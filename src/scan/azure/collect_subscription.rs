@@ -2,9 +2,9 @@
 
 use super::BOUNDARY;
 use super::api::{Api, Kind};
+use super::collect_tenant::{doc_error, put};
 use super::error::AzureError;
 use super::raw::*;
-use super::collect_tenant::{doc_error, put};
 use super::token::{ARM_SCOPE, Credentials};
 use crate::scan::scanner::{Live, Origin, RawScope};
 use serde_json::Value;

@@ -33,6 +33,8 @@ pub struct Row {
     pub linked: bool,
     /// The role assignment an instance created (`originRoleAssignmentId`).
     pub origin: Option<String>,
+    /// The schedule an instance belongs to (`roleAssignmentScheduleId`).
+    pub schedule: Option<String>,
     pub evidence: Evidence,
 }
 
@@ -172,7 +174,7 @@ pub fn reconcile(
 }
 
 /// Does instance `i` account for role assignment `a`?
-fn explains(i: &Row, a: &Row) -> bool {
+pub fn explains(i: &Row, a: &Row) -> bool {
     match &i.origin {
         Some(o)
             if same_id(o, &a.id) || same_id(&super::docs::guid(o), &super::docs::guid(&a.id)) =>

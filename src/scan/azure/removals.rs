@@ -4,7 +4,7 @@
 
 use super::directory::signal;
 use super::docs::{guid, same_id};
-use super::pim::Row;
+use super::pim::{self, Row};
 use crate::model::{Evidence, Revocation, Severity, Signal};
 use chrono::{DateTime, Utc};
 
@@ -45,20 +45,33 @@ pub fn check(
                 && row.role == r.role
                 && same_id(&row.scope, &r.scope)
         };
+        // What started after the removal belongs to a later grant, not to the one it ended.
+        let later =
+            |start: Option<DateTime<Utc>>| matches!((start, r.at), (Some(s), Some(at)) if s > at);
+        let targeted = |i: &Row| {
+            r.target.as_deref().is_some_and(|t| {
+                same_id(&guid(t), &guid(&i.id))
+                    || i.schedule
+                        .as_deref()
+                        .is_some_and(|s| same_id(&guid(t), &guid(s)))
+            })
+        };
         let instance = instances.map(|list| {
             list.iter()
-                .filter(|i| {
-                    r.target
-                        .as_deref()
-                        .is_some_and(|t| same_id(&guid(t), &guid(&i.id)))
-                        || (r.target.is_none() && same(i))
-                })
+                .filter(|i| targeted(i) || (r.target.is_none() && same(i) && !later(i.start)))
                 .collect::<Vec<_>>()
         });
-        // An assignment created after the removal belongs to a later grant.
         let assignment = assignments.map(|list| {
             list.iter()
-                .filter(|a| same(a) && !matches!((a.start, r.at), (Some(c), Some(at)) if c > at))
+                .filter(|a| {
+                    same(a)
+                        && !later(a.start)
+                        // An assignment a later activation created (Graph dates none).
+                        && !instances
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|i| later(i.start) && pim::explains(i, a))
+                })
                 .collect::<Vec<_>>()
         });
         let when =
@@ -127,4 +140,93 @@ pub fn check(
         out.push(s);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Option<DateTime<Utc>> {
+        crate::time::parse_timestamp(s)
+    }
+
+    fn row(id: &str, start: &str, schedule: Option<&str>) -> Row {
+        Row {
+            id: id.into(),
+            principal: "sp".into(),
+            principal_type: None,
+            role: "role".into(),
+            scope: "/".into(),
+            start: t(start),
+            end: None,
+            assignment_type: Some("Activated".into()),
+            linked: true,
+            origin: Some(format!("{id}-assignment")),
+            schedule: schedule.map(str::to_string),
+            evidence: Evidence::new("doc", format!("/{id}")),
+        }
+    }
+
+    fn removal(target: Option<&str>) -> Removal {
+        Removal {
+            id: "req".into(),
+            kind: "AdminRemove".into(),
+            principal: "sp".into(),
+            role: "role".into(),
+            scope: "/".into(),
+            at: t("2026-08-30T10:00:00Z"),
+            target: target.map(str::to_string),
+            evidence: Evidence::new("requests", "/value/0"),
+        }
+    }
+
+    fn verdict(r: Removal, instances: &[Row], assignments: &[Row]) -> Option<Revocation> {
+        check(&[r], Some(instances), Some(assignments), "s", &|g: &str| {
+            g.to_string()
+        })[0]
+            .revocation
+    }
+
+    #[test]
+    fn a_later_activation_is_not_what_the_removal_left() {
+        // Graph: no target, the assignment carries no date; the instance began after the removal.
+        let later = row("later", "2026-08-31T22:00:00Z", None);
+        let mut assignment = row("later-assignment", "", None);
+        assignment.start = None;
+        assert_eq!(
+            verdict(removal(None), &[later.clone()], &[assignment.clone()]),
+            Some(Revocation::Effective)
+        );
+        // The same instance begun before the removal is what it failed to end.
+        let earlier = row("later", "2026-08-30T08:00:00Z", None);
+        assert_eq!(
+            verdict(removal(None), &[earlier], &[assignment]),
+            Some(Revocation::NotEffective)
+        );
+    }
+
+    #[test]
+    fn a_removal_naming_the_schedule_finds_its_instance() {
+        let instance = row(
+            "instance-1",
+            "2026-08-30T08:00:00Z",
+            Some("/x/roleAssignmentSchedules/sched-1"),
+        );
+        assert_eq!(
+            verdict(
+                removal(Some("/x/roleAssignmentSchedules/SCHED-1")),
+                &[instance],
+                &[]
+            ),
+            Some(Revocation::NotEffective)
+        );
+        assert_eq!(
+            verdict(
+                removal(Some("/x/roleAssignmentSchedules/sched-1")),
+                &[],
+                &[]
+            ),
+            Some(Revocation::Effective)
+        );
+    }
 }

@@ -49,6 +49,7 @@ fn rows(items: &Items2<RoleItem>, errors: &mut Vec<String>, created_as_start: bo
                 assignment_type: p.assignment_type.clone(),
                 linked: p.linked_role_eligibility_schedule_id.is_some()
                     || p.linked_role_eligibility_schedule_instance_id.is_some(),
+                schedule: p.role_assignment_schedule_id.clone(),
                 origin: p.origin_role_assignment_id.clone(),
                 evidence: items.ev(ptr),
             }

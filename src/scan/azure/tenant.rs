@@ -39,6 +39,7 @@ fn rows(items: &Items<DirectoryRoleItem>, errors: &mut Vec<String>) -> Vec<Row> 
                     .assignment_type
                     .as_deref()
                     .is_some_and(|t| t.eq_ignore_ascii_case("Activated")),
+                schedule: r.role_assignment_schedule_id.clone(),
                 origin: r.role_assignment_origin_id.clone(),
                 evidence: items.ev(ptr),
             }
