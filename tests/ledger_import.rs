@@ -5,6 +5,8 @@
 
 #[path = "ledger_import/azure_pim.rs"]
 mod azure_pim;
+#[path = "ledger_import/azure_pim_reconcile.rs"]
+mod azure_pim_reconcile;
 
 use chrono::{DateTime, Utc};
 use jitgap::ledger::import::{Doc, cloudtrail, read_docs, teleport, vault_audit};
