@@ -94,6 +94,66 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     Ok(total)
 }
 
+/// Parse an ISO 8601 duration as Azure and Graph write them: `PT8H`, `P1D`, `PT1H45M`,
+/// `P1DT12H`, `PT1.5S` (the `PnW` week form too). Years and months have no fixed length and are
+/// refused, and so are negative values, fractions on any unit but seconds, units out of order,
+/// and an empty `P` or `T` part. Fractions below a nanosecond are dropped.
+pub fn parse_iso8601_duration(text: &str) -> Option<Duration> {
+    let rest = text.trim().to_ascii_uppercase();
+    let rest = rest.strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    if date.is_empty() && time.is_none() {
+        return None;
+    }
+    let mut total = Duration::zero();
+    for (part, units) in [(date, "WD"), (time.unwrap_or(""), "HMS")] {
+        let mut next = 0; // units must come in order, each at most once
+        let mut num = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' || c == ',' {
+                num.push(if c == ',' { '.' } else { c });
+                continue;
+            }
+            let at = units[next..].find(c)? + next;
+            next = at + 1;
+            total = total.checked_add(&iso_part(&num, c)?)?;
+            num.clear();
+        }
+        if !num.is_empty() {
+            return None; // a number without its unit
+        }
+    }
+    Some(total)
+}
+
+/// One `<number><unit>` of an ISO 8601 duration; only seconds take a fraction.
+fn iso_part(num: &str, unit: char) -> Option<Duration> {
+    let (whole, frac) = match num.split_once('.') {
+        Some((w, f)) if unit == 'S' && !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => {
+            (w, f)
+        }
+        Some(_) => return None,
+        None => (num, ""),
+    };
+    if whole.is_empty() {
+        return None;
+    }
+    let n: i64 = whole.parse().ok()?;
+    let whole = match unit {
+        'W' => Duration::try_weeks(n),
+        'D' => Duration::try_days(n),
+        'H' => Duration::try_hours(n),
+        'M' => Duration::try_minutes(n),
+        _ => Duration::try_seconds(n),
+    }?;
+    let nanos: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    whole.checked_add(&Duration::nanoseconds(nanos.parse().ok()?))
+}
+
 /// Human form of a duration for messages: `8h`, `90d`, `1d12h`.
 pub fn format_duration(d: Duration) -> String {
     let secs = d.num_seconds();
@@ -156,6 +216,56 @@ mod tests {
             "60d14h"
         );
         assert_eq!(format_duration(Duration::minutes(90)), "1h30m");
+    }
+
+    #[test]
+    fn iso8601_durations() {
+        let d = |s: &str| parse_iso8601_duration(s);
+        assert_eq!(d("PT8H"), Some(Duration::hours(8)));
+        assert_eq!(d("P1D"), Some(Duration::days(1)));
+        assert_eq!(d("PT1H45M"), Some(Duration::minutes(105)));
+        assert_eq!(d("P1DT12H"), Some(Duration::hours(36)));
+        assert_eq!(d("P2W"), Some(Duration::days(14)));
+        assert_eq!(d("PT90M"), Some(Duration::minutes(90)));
+        assert_eq!(d(" pt30s "), Some(Duration::seconds(30)));
+        assert_eq!(d("PT0S"), Some(Duration::zero()));
+        assert_eq!(d("PT1.5S"), Some(Duration::milliseconds(1500)));
+        assert_eq!(d("PT0,25S"), Some(Duration::milliseconds(250)));
+        assert_eq!(
+            d("PT1.1234567891S"),
+            Some(Duration::nanoseconds(1_123_456_789))
+        );
+    }
+
+    #[test]
+    fn iso8601_durations_without_a_fixed_length_or_sign_are_refused() {
+        for bad in [
+            "P1Y",
+            "P1M",
+            "P1Y2M3D",
+            "-PT1H",
+            "PT-1H",
+            "+PT1H",
+            "P",
+            "PT",
+            "P1DT",
+            "8h",
+            "PT8",
+            "PT1.5H",
+            "P1.5D",
+            "PT.5S",
+            "PT1.S",
+            "PT1M1H",
+            "PT1H1H",
+            "P1DT1D",
+            "PT1X",
+            "",
+            "T1H",
+            "P9999999999999999999D",
+            "P99999999999999W",
+        ] {
+            assert_eq!(parse_iso8601_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Ledger importers on recorded native exports (`tests/fixtures/ledger/`): the neutral JSON Lines
-//! ledger, CloudTrail (log files and `lookup-events` output), the Vault file audit device and
-//! Teleport audit events. What they write conforms to `schemas/ledger.schema.json` and reads
-//! back unchanged.
+//! ledger, CloudTrail (log files and `lookup-events` output), the Vault file audit device,
+//! Teleport audit events and Azure PIM schedule requests (`ledger_import/azure_pim*.rs`). What
+//! they write conforms to `schemas/ledger.schema.json` and reads back unchanged.
+
+#[path = "ledger_import/azure_pim.rs"]
+mod azure_pim;
+#[path = "ledger_import/azure_pim_reconcile.rs"]
+mod azure_pim_reconcile;
 
 use chrono::{DateTime, Utc};
 use jitgap::ledger::import::{Doc, cloudtrail, read_docs, teleport, vault_audit};
@@ -53,6 +58,7 @@ fn all_imported() -> Vec<(ImportKind, Vec<Grant>)> {
         (ImportKind::Cloudtrail, "cloudtrail"),
         (ImportKind::VaultAudit, "vault_audit/audit.log"),
         (ImportKind::Teleport, "teleport/events.jsonl"),
+        (ImportKind::AzurePim, "azure-pim"),
     ]
     .into_iter()
     .map(|(kind, rel)| {

@@ -2,7 +2,37 @@
 
 use super::Grant;
 use crate::checks::glob_match;
-use crate::model::{AccessPath, Identity};
+use crate::model::{AccessPath, Boundary, Identity, Inventory};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The scopes each identity holds access paths in. An identity may live in one scope (a
+/// directory) and reach others through its paths; a grant on one of those still names it.
+/// Scope ids are kept lower-cased: some boundaries spell one id in either case.
+#[derive(Debug, Default)]
+pub(crate) struct PathScopes(BTreeMap<(Boundary, String), BTreeSet<String>>);
+
+impl PathScopes {
+    pub(crate) fn of(inv: &Inventory) -> PathScopes {
+        let mut map: BTreeMap<(Boundary, String), BTreeSet<String>> = BTreeMap::new();
+        for p in &inv.access_paths {
+            map.entry((p.boundary, p.identity.clone()))
+                .or_default()
+                .insert(p.scope.to_ascii_lowercase());
+        }
+        PathScopes(map)
+    }
+
+    fn holds(&self, ident: &Identity, scope: &str) -> bool {
+        self.0
+            .get(&(ident.boundary, ident.id.clone()))
+            .is_some_and(|s| s.contains(&scope.to_ascii_lowercase()))
+    }
+}
+
+/// A grant scope that stands for every scope of its boundary.
+fn any_scope(scope: &str) -> bool {
+    scope.is_empty() || scope == "*" || scope == "vault"
+}
 
 /// Vault's default database username: `v-<display>-<role>-<random 20>-<unix time>`.
 pub(crate) fn vault_name_parts(name: &str) -> Option<(String, i64)> {
@@ -18,13 +48,13 @@ pub(crate) fn vault_name_parts(name: &str) -> Option<(String, i64)> {
     Some((head.to_string(), epoch))
 }
 
-/// Does `g` name this identity? Exact id or name, a glob, or Vault's lease ↔ username convention.
-pub(crate) fn names_identity(g: &Grant, ident: &Identity) -> bool {
+/// Does `g` name this identity? Exact id or name, a glob, or Vault's lease ↔ username convention,
+/// in the identity's own scope or one it holds access paths in.
+pub(crate) fn names_identity(g: &Grant, ident: &Identity, paths: &PathScopes) -> bool {
     if g.boundary != ident.boundary {
         return false;
     }
-    let scope_ok =
-        g.scope.is_empty() || g.scope == "*" || g.scope == ident.scope || g.scope == "vault";
+    let scope_ok = any_scope(&g.scope) || g.scope == ident.scope || paths.holds(ident, &g.scope);
     if !scope_ok {
         return false;
     }
@@ -79,8 +109,13 @@ pub(crate) fn vault_role_only(g: &Grant, ident: &Identity) -> bool {
         && (head == role8 || head.ends_with(&format!("-{role8}")))
 }
 
-/// Does `g` cover this access path of an identity it names? An empty entitlement covers all.
-pub(crate) fn covers_path(g: &Grant, p: &AccessPath) -> bool {
+/// Does `g` cover this access path of an identity it names (whose own scope is `ident_scope`)?
+/// An empty entitlement covers all. A grant on another scope than the identity's own (one it
+/// reaches through its paths) covers only the paths in that scope.
+pub(crate) fn covers_path(g: &Grant, ident_scope: &str, p: &AccessPath) -> bool {
+    if !any_scope(&g.scope) && g.scope != ident_scope && !g.scope.eq_ignore_ascii_case(&p.scope) {
+        return false;
+    }
     if g.entitlement.is_empty() || g.entitlement == "*" {
         return true;
     }

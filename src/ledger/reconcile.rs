@@ -4,7 +4,7 @@
 
 use super::Grant;
 use super::gaps::{orphans, untraceable};
-use super::matching::{covers_path, names_identity, vault_role_only};
+use super::matching::{PathScopes, covers_path, names_identity, vault_role_only};
 use super::stretched::{stretched_chains, stretched_list};
 use super::zombie::ended;
 use crate::classify::{WindowVerdict, classify_window};
@@ -92,10 +92,12 @@ pub fn reconcile(
         signals: Vec::new(),
     };
     let chains = stretched_chains(grants, policy);
+    let path_scopes = PathScopes::of(ctx.inv);
     let mut covered_paths: BTreeSet<String> = BTreeSet::new();
     // Identities some grant names outright; a Vault lease known only by its role (its lookup
     // failed, so its issue time is gone) matches the Vault-style users of that role no other
     // lease accounts for — the role its revocation should have dropped.
+    let scopes = &path_scopes;
     let accounted: BTreeSet<usize> = grants
         .iter()
         .flat_map(|g| {
@@ -103,7 +105,7 @@ pub fn reconcile(
             idents
                 .iter()
                 .enumerate()
-                .filter(move |(_, i)| names_identity(g, i))
+                .filter(move |(_, i)| names_identity(g, i, scopes))
                 .map(|(n, _)| n)
         })
         .collect();
@@ -113,7 +115,7 @@ pub fn reconcile(
             .identities
             .iter()
             .enumerate()
-            .filter(|(_, i)| names_identity(g, i))
+            .filter(|(_, i)| names_identity(g, i, &path_scopes))
             .map(|(n, _)| n)
             .collect();
         if idents.is_empty() {
@@ -204,16 +206,17 @@ fn activate(
     chain_span: Option<Duration>,
     covered: &mut BTreeSet<String>,
 ) {
-    let ids: Vec<String> = idents
+    let ids: Vec<(String, String)> = idents
         .iter()
-        .map(|n| ctx.inv.identities[*n].id.clone())
+        .map(|n| {
+            let i = &ctx.inv.identities[*n];
+            (i.id.clone(), i.scope.clone())
+        })
         .collect();
-    for p in ctx
-        .inv
-        .access_paths
-        .iter_mut()
-        .filter(|p| ids.contains(&p.identity) && covers_path(g, p))
-    {
+    for p in ctx.inv.access_paths.iter_mut().filter(|p| {
+        ids.iter()
+            .any(|(id, scope)| *id == p.identity && covers_path(g, scope, p))
+    }) {
         covered.insert(p.id.clone());
         if p.enforcement == Enforcement::Jit {
             continue; // already JIT by a platform mechanism

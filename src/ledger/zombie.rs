@@ -45,7 +45,7 @@ pub(super) fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
             .inv
             .access_paths
             .iter()
-            .filter(|p| p.identity == ident.id && covers_path(g, p))
+            .filter(|p| p.identity == ident.id && covers_path(g, &ident.scope, p))
             .collect();
         let mut reasons = Vec::new();
         let mut ev = Vec::new();

@@ -11,6 +11,7 @@
 //! | `cloudtrail`  | CloudTrail log files (`{"Records": […]}`) or `aws cloudtrail lookup-events` output (`*.json`), not gzip |
 //! | `vault-audit` | the Vault file audit device (JSON lines; `*.log`, `*.json`, `*.jsonl`) |
 //! | `teleport`    | Teleport audit events, JSON lines or a JSON array                      |
+//! | `azure-pim`   | Azure PIM `roleAssignmentScheduleRequests` (ARM or Graph, as `az rest` saves them) |
 //! | `vault`       | the live Vault API (`VAULT_ADDR`, `VAULT_TOKEN`), not a file: [`vault`] |
 //!
 //! # Adding an importer (GCP PAM grants, Azure PIM schedule requests, …)
@@ -30,6 +31,8 @@
 //! 3. Add the arm to [`import_file`], fixtures under `tests/fixtures/ledger/<name>/` in the
 //!    documented native shape, and a case in `tests/ledger_import.rs`.
 
+pub mod azure_pim;
+mod azure_pim_request;
 pub mod cloudtrail;
 pub mod jsonl;
 pub mod teleport;
@@ -54,6 +57,7 @@ pub enum ImportKind {
     VaultAudit,
     Vault,
     Teleport,
+    AzurePim,
 }
 
 impl ImportKind {
@@ -63,6 +67,7 @@ impl ImportKind {
         ImportKind::VaultAudit,
         ImportKind::Vault,
         ImportKind::Teleport,
+        ImportKind::AzurePim,
     ];
 
     /// The spelling in `--ledger KIND:PATH`.
@@ -73,6 +78,7 @@ impl ImportKind {
             ImportKind::VaultAudit => "vault-audit",
             ImportKind::Vault => "vault",
             ImportKind::Teleport => "teleport",
+            ImportKind::AzurePim => "azure-pim",
         }
     }
 
@@ -138,6 +144,7 @@ pub fn import_file(kind: ImportKind, path: &Path) -> Result<Vec<Grant>, LedgerEr
         ImportKind::Cloudtrail => run::<cloudtrail::CloudTrail>(path),
         ImportKind::VaultAudit => run::<vault_audit::VaultAudit>(path),
         ImportKind::Teleport => run::<teleport::Teleport>(path),
+        ImportKind::AzurePim => run::<azure_pim::AzurePim>(path),
         ImportKind::Vault => Err(LedgerError::in_file(
             path.display().to_string(),
             "the `vault` ledger reads the live Vault API (set VAULT_ADDR and VAULT_TOKEN), not a file; \
@@ -344,7 +351,7 @@ mod tests {
         }
         let e = "gcp".parse::<ImportKind>().unwrap_err().to_string();
         assert!(
-            e.contains("jsonl, cloudtrail, vault-audit, vault, teleport"),
+            e.contains("jsonl, cloudtrail, vault-audit, vault, teleport, azure-pim"),
             "{e}"
         );
     }

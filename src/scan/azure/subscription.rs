@@ -64,7 +64,7 @@ pub fn activation_window(rules: &[PolicyRule]) -> Option<Result<Duration, String
             .is_some_and(|id| id.eq_ignore_ascii_case("Expiration_EndUser_Assignment"))
     })?;
     Some(match rule.maximum_duration.as_deref() {
-        Some(text) => docs::iso_duration(text).ok_or_else(|| {
+        Some(text) => crate::time::parse_iso8601_duration(text).ok_or_else(|| {
             format!("maximumDuration `{text}` is not an ISO 8601 duration jitgap reads")
         }),
         None => Err("Expiration_EndUser_Assignment has no maximumDuration".into()),
