@@ -38,6 +38,7 @@ fn aws(id: &str, secret: &str) -> ProbeInput {
 fn opts(endpoint: &str) -> ProbeOptions {
     ProbeOptions {
         aws_endpoint_url: Some(endpoint.to_string()),
+        ..ProbeOptions::default()
     }
 }
 

@@ -94,7 +94,8 @@ pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
     } = build_with(registry, &a.source, loaded_rules, &config, &spin)?;
     if let Some(file) = &a.probe {
         spin.say("probing credentials");
-        report.probes = super::tools::probe(file, &a.source.boundaries)?;
+        let azure = config.sources.boundaries.get("azure");
+        report.probes = super::tools::probe(file, &a.source.boundaries, azure)?;
     }
     spin.done();
     if let Some(p) = &baseline_path {

@@ -14,16 +14,21 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
         return Err(Fatal(format!("--format `{}`: use table or json", a.format)));
     }
     let inputs = revocation::read_inputs(&a.file).map_err(|e| e.to_string())?;
-    let opts = ProbeOptions::from_flags(a.boundaries.matches());
+    let opts = ProbeOptions::from_flags(a.boundaries.matches(), None);
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     print!("{}", revocation::render(&results, &a.format));
     Ok(revocation::exit_code(&results))
 }
 
-/// `scan --probe FILE`: the same probes, folded into the report.
-pub(super) fn probe(file: &Path, flags: &BoundaryFlags) -> Result<Vec<Probe>, Fatal> {
+/// `scan --probe FILE`: the same probes, folded into the report; `azure` is the config's
+/// `[sources.azure]` table (its `authority_url`).
+pub(super) fn probe(
+    file: &Path,
+    flags: &BoundaryFlags,
+    azure: Option<&toml::Value>,
+) -> Result<Vec<Probe>, Fatal> {
     let inputs = revocation::read_inputs(file).map_err(|e| e.to_string())?;
-    let opts = ProbeOptions::from_flags(flags.matches());
+    let opts = ProbeOptions::from_flags(flags.matches(), azure);
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     Ok(results
         .into_iter()

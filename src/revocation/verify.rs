@@ -3,9 +3,10 @@
 //!
 //! One object per line, blank lines ignored:
 //! `{"kind": "aws-access-key", "id": "AKIA…", "secret_env": "OLD_KEY_SECRET"}` —
-//! `kind` is `aws-access-key`, `postgres-login` or `mysql-login`; `id` the key id or a URL
-//! without password; exactly one of `secret` (the value) or `secret_env` (a variable that
-//! holds it).
+//! `kind` is `aws-access-key`, `postgres-login`, `mysql-login` or `azure-client-secret`;
+//! `id` the key id, a URL without password or the Azure client (application) id; `tenant`
+//! the Entra tenant id or domain (`azure-client-secret` only, and required there); exactly
+//! one of `secret` (the value) or `secret_env` (a variable that holds it).
 
 use std::io::Read;
 use std::path::Path;
@@ -53,7 +54,7 @@ pub enum LineError {
     #[error("not a JSON object")]
     NotObject,
     /// The field name, redacted.
-    #[error("unknown field `{0}` (expected kind, id, secret or secret_env)")]
+    #[error("unknown field `{0}` (expected kind, tenant, id, secret or secret_env)")]
     UnknownField(String),
     #[error("missing `{0}`")]
     Missing(&'static str),
@@ -127,14 +128,17 @@ fn parse_line(line: &str) -> Result<ProbeInput, LineError> {
     let Value::Object(obj) = value else {
         return Err(LineError::NotObject);
     };
-    if let Some(key) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "kind" | "id" | "secret" | "secret_env"))
-    {
+    if let Some(key) = obj.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "kind" | "tenant" | "id" | "secret" | "secret_env"
+        )
+    }) {
         return Err(LineError::UnknownField(redact(key)));
     }
     let kind_text = string_field(&obj, "kind")?.ok_or(LineError::Missing("kind"))?;
     let kind: ProbeKind = kind_text.parse().map_err(|_| LineError::Kind)?;
+    let tenant = string_field(&obj, "tenant")?;
     let id = string_field(&obj, "id")?.ok_or(LineError::Missing("id"))?;
     let secret = match (
         string_field(&obj, "secret")?,
@@ -149,7 +153,7 @@ fn parse_line(line: &str) -> Result<ProbeInput, LineError> {
             _ => return Err(LineError::SecretEnvUnset(redact(var))),
         },
     };
-    Ok(ProbeInput::new(kind, id, secret)?)
+    Ok(ProbeInput::with_tenant(kind, tenant, id, secret)?)
 }
 
 fn string_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, LineError> {

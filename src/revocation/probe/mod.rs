@@ -6,14 +6,16 @@
 //! | `aws-access-key` | STS `GetCallerIdentity` | `InvalidClientTokenId`, `SignatureDoesNotMatch` |
 //! | `postgres-login` | connect (+ `SELECT 1`) | `28P01`; `28000` role missing / not permitted to log in |
 //! | `mysql-login` | connect (+ `SELECT 1`) | 1045 access denied, 4151/3118 account locked, 1862 password expired |
+//! | `azure-client-secret` | one Entra client-credentials token request (`tenant` required) | AADSTS7000215 invalid secret, AADSTS7000222 expired secret, AADSTS700016 application not in the tenant |
 //!
 //! Accepted → `not-effective` (the credential still works). Anything else — throttling, a
 //! network error, a timeout, TLS, a host-based refusal, an ambiguous 403, an unknown code —
 //! → `inconclusive`, with the reason. Secrets never leave a probe: every text that does is
-//! passed through [`scrub`] (the exact secret, its percent-encoded form, then
-//! [`crate::redact::redact`]).
+//! passed through [`scrub`] (the exact secret, its percent-encoded and form-urlencoded forms,
+//! then [`crate::redact::redact`]).
 
 mod aws;
+mod azure;
 mod mysql;
 mod postgres;
 
@@ -33,13 +35,29 @@ crate::model::kebab_enum!(
     ProbeKind {
         AwsAccessKey => "aws-access-key",
         PostgresLogin => "postgres-login",
-        MysqlLogin => "mysql-login"
+        MysqlLogin => "mysql-login",
+        AzureClientSecret => "azure-client-secret"
     }
 );
 
-/// An `id` that does not fit its kind. Messages quote no value that could be a secret.
+/// An `id` or `tenant` that does not fit its kind. Messages quote no value that could be a
+/// secret.
 #[derive(Debug, thiserror::Error)]
 pub enum IdError {
+    #[error(
+        "`id` is not an Azure client (application) id: expected a GUID \
+         (00000000-0000-0000-0000-000000000000)"
+    )]
+    NotClientId,
+    #[error(
+        "`tenant` is neither a tenant id (a GUID) nor a domain name (contoso.onmicrosoft.com); \
+         `common`, `organizations` and `consumers` cannot issue a client-credentials token"
+    )]
+    NotTenant,
+    #[error("missing `tenant`: {kind} needs the Entra tenant id or domain")]
+    TenantMissing { kind: ProbeKind },
+    #[error("`tenant` is only for azure-client-secret; a {kind} line takes none")]
+    TenantNotAllowed { kind: ProbeKind },
     #[error(
         "`id` is not an AWS access key id (16 to 128 upper-case letters and digits, e.g. AKIA…)"
     )]
@@ -95,8 +113,10 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct ProbeInput {
     pub kind: ProbeKind,
-    /// AWS access key id, or a PostgreSQL / MySQL URL without password.
+    /// AWS access key id, a PostgreSQL / MySQL URL without password, or an Azure client id.
     pub id: String,
+    /// The Entra tenant (id or domain) of an `azure-client-secret`; `None` for the others.
+    pub tenant: Option<String>,
     secret: Secret,
 }
 
@@ -104,27 +124,69 @@ impl ProbeInput {
     /// Checks `id` for its kind: an AWS key id must be a long-term key (`AKIA…`: a temporary
     /// `ASIA…` key needs a session token this format does not carry, and without it STS
     /// would reject a still-valid key); a database URL must name a user and hold no password.
+    /// A kind that needs a tenant (`azure-client-secret`) is refused here: use
+    /// [`ProbeInput::with_tenant`].
     pub fn new(kind: ProbeKind, id: impl Into<String>, secret: Secret) -> Result<Self, IdError> {
+        Self::with_tenant(kind, None, id, secret)
+    }
+
+    /// As [`ProbeInput::new`], with the `tenant` an `azure-client-secret` needs (a GUID or a
+    /// domain name; the client id in `id` a GUID). Any other kind refuses a tenant.
+    pub fn with_tenant(
+        kind: ProbeKind,
+        tenant: Option<&str>,
+        id: impl Into<String>,
+        secret: Secret,
+    ) -> Result<Self, IdError> {
         let id = id.into().trim().to_string();
+        let tenant = tenant.map(|t| t.trim().to_string());
+        match (kind, &tenant) {
+            (ProbeKind::AzureClientSecret, None) => return Err(IdError::TenantMissing { kind }),
+            (ProbeKind::AzureClientSecret, Some(t)) => azure::check_tenant(t)?,
+            (_, Some(_)) => return Err(IdError::TenantNotAllowed { kind }),
+            (_, None) => {}
+        }
         match kind {
             ProbeKind::AwsAccessKey => aws::check_id(&id)?,
             ProbeKind::PostgresLogin => postgres::check_id(&id)?,
             ProbeKind::MysqlLogin => mysql::check_id(&id)?,
+            ProbeKind::AzureClientSecret => azure::check_id(&id)?,
         }
-        Ok(ProbeInput { kind, id, secret })
+        Ok(ProbeInput {
+            kind,
+            id,
+            tenant,
+            secret,
+        })
     }
 }
 
-/// Where the probes go. `None` = the AWS default endpoint (honouring `AWS_ENDPOINT_URL_STS`
-/// and `AWS_ENDPOINT_URL`).
-#[derive(Debug, Clone, Default)]
+/// Where the probes go. `aws_endpoint_url: None` = the AWS default endpoint (honouring
+/// `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL`); `azure_authority_url` is the Entra
+/// authority without a trailing slash (default `https://login.microsoftonline.com`).
+#[derive(Debug, Clone)]
 pub struct ProbeOptions {
     pub aws_endpoint_url: Option<String>,
+    pub azure_authority_url: String,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            aws_endpoint_url: None,
+            azure_authority_url: crate::scan::azure::authority_url(None, None),
+        }
+    }
 }
 
 impl ProbeOptions {
-    /// From the command's boundary flags (`--aws-endpoint-url`), else `AWS_ENDPOINT_URL`.
-    pub fn from_flags(flags: Option<&clap::ArgMatches>) -> ProbeOptions {
+    /// From the command's boundary flags (`--aws-endpoint-url`, else `AWS_ENDPOINT_URL`;
+    /// `--azure-authority-url`, else `authority_url` in `azure`, the `[sources.azure]` table
+    /// when the command read a config, else the public cloud's authority).
+    pub fn from_flags(
+        flags: Option<&clap::ArgMatches>,
+        azure: Option<&toml::Value>,
+    ) -> ProbeOptions {
         let flag = flags
             .and_then(|f| f.try_get_one::<String>("aws_endpoint_url").ok().flatten())
             .cloned();
@@ -134,6 +196,7 @@ impl ProbeOptions {
                     .ok()
                     .filter(|e| !e.is_empty())
             }),
+            azure_authority_url: crate::scan::azure::authority_url(flags, azure),
         }
     }
 }
@@ -183,6 +246,10 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
             ProbeKind::AwsAccessKey => aws::probe(&input.id, secret, opts).await,
             ProbeKind::PostgresLogin => postgres::probe(&input.id, secret).await,
             ProbeKind::MysqlLogin => mysql::probe(&input.id, secret).await,
+            ProbeKind::AzureClientSecret => {
+                let tenant = input.tenant.as_deref().unwrap_or_default();
+                azure::probe(tenant, &input.id, secret, opts).await
+            }
         }
     };
     // Each probe bounds its own calls; this is the backstop.
@@ -201,8 +268,8 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
     }
 }
 
-/// Removes `secret` (as is and percent-encoded) from `text`, then anything else that looks
-/// like a secret.
+/// Removes `secret` (as is, percent-encoded and form-urlencoded) from `text`, then anything
+/// else that looks like a secret.
 pub(crate) fn scrub(text: &str, secret: &str) -> String {
     let mut out = text.to_string();
     if !secret.is_empty() {
@@ -210,11 +277,30 @@ pub(crate) fn scrub(text: &str, secret: &str) -> String {
         let encoded =
             percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
                 .to_string();
-        if encoded != secret {
-            out = out.replace(&encoded, REDACTED);
+        for form in [encoded, form_urlencode(secret)] {
+            if form != secret {
+                out = out.replace(&form, REDACTED);
+            }
         }
     }
     redact(&out)
+}
+
+/// What `application/x-www-form-urlencoded` leaves as is: letters, digits and `*-._`.
+const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
+/// `value` as a form field (WHATWG URL `application/x-www-form-urlencoded`): bytes outside
+/// [`FORM`] percent-encoded, a space as `+`.
+pub(crate) fn form_urlencode(value: &str) -> String {
+    value
+        .split(' ')
+        .map(|part| percent_encoding::utf8_percent_encode(part, FORM).to_string())
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 #[cfg(test)]
@@ -227,6 +313,52 @@ mod tests {
         let text = "failed for s3cr3t pass/word and s3cr3t%20pass%2Fword";
         let out = scrub(text, secret);
         assert!(!out.contains("s3cr3t"), "{out}");
+    }
+
+    #[test]
+    fn scrub_removes_the_form_urlencoded_secret() {
+        let secret = "Ab~c d+e/f*g";
+        assert_eq!(form_urlencode(secret), "Ab%7Ec+d%2Be%2Ff*g");
+        let out = scrub("client_secret=Ab%7Ec+d%2Be%2Ff*g&scope=x", secret);
+        assert_eq!(out, "client_secret=[REDACTED]&scope=x");
+    }
+
+    #[test]
+    fn tenants_belong_to_azure_client_secrets_only() {
+        let secret = || Secret::new("s3cr3t-value-1");
+        let client = "6f1d2c3b-4a59-4e68-9d7c-0b1a2c3d4e5f";
+        let azure = |tenant| {
+            ProbeInput::with_tenant(ProbeKind::AzureClientSecret, tenant, client, secret())
+        };
+        assert!(azure(Some("contoso.onmicrosoft.com")).is_ok());
+        assert!(matches!(azure(None), Err(IdError::TenantMissing { .. })));
+        assert!(matches!(
+            ProbeInput::new(ProbeKind::AzureClientSecret, client, secret()),
+            Err(IdError::TenantMissing { .. })
+        ));
+        let aws = ProbeInput::with_tenant(
+            ProbeKind::AwsAccessKey,
+            Some("contoso.onmicrosoft.com"),
+            "AKIAEXAMPLEKEY000001",
+            secret(),
+        );
+        assert!(matches!(aws, Err(IdError::TenantNotAllowed { .. })));
+    }
+
+    #[test]
+    fn the_azure_authority_comes_from_the_config_else_the_public_cloud() {
+        let section: toml::Value =
+            toml::from_str("authority_url = \"http://127.0.0.1:8443/\"").unwrap();
+        let opts = ProbeOptions::from_flags(None, Some(&section));
+        assert_eq!(opts.azure_authority_url, "http://127.0.0.1:8443");
+        assert_eq!(
+            ProbeOptions::from_flags(None, None).azure_authority_url,
+            "https://login.microsoftonline.com"
+        );
+        assert_eq!(
+            ProbeOptions::default().azure_authority_url,
+            "https://login.microsoftonline.com"
+        );
     }
 
     #[test]
