@@ -215,7 +215,8 @@ impl Scanner for AzureScanner {
          # tenant = \"9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a\"\n\
          # subscriptions = [\"00000000-1111-2222-3333-444444444444\"]   # default: every one the credential lists\n\
          # graph_url = \"https://graph.microsoft.com\"\n\
-         # arm_url = \"https://management.azure.com\"\n"
+         # arm_url = \"https://management.azure.com\"\n\
+         # authority_url = \"https://login.microsoftonline.com\"   # where `scan --probe` tries client secrets\n"
     }
     fn live_targets(
         &self,
