@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::cli::{jitgap, repo};
+use support::cli::{copy_dir, jitgap, repo};
 
 const TENANT: &str = "9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a";
 const PROD: &str = "00000000-1111-2222-3333-444444444444";
@@ -62,19 +62,6 @@ fn paths(r: &Value) -> Vec<[String; 6]> {
             ]
         })
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -4,26 +4,14 @@ mod support;
 
 use predicates::prelude::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use support::cli::{jitgap, repo};
+use std::path::PathBuf;
+use support::cli::{copy_dir, jitgap, repo};
 
 /// A copy of the demo snapshot in a temp dir, to edit.
 fn demo_copy() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("demo"), &t.path().join("snap"));
     t
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 fn gaad_path(t: &tempfile::TempDir) -> PathBuf {

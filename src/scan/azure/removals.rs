@@ -194,7 +194,7 @@ mod tests {
         let mut assignment = row("later-assignment", "", None);
         assignment.start = None;
         assert_eq!(
-            verdict(removal(None), &[later.clone()], &[assignment.clone()]),
+            verdict(removal(None), &[later], std::slice::from_ref(&assignment)),
             Some(Revocation::Effective)
         );
         // The same instance begun before the removal is what it failed to end.
