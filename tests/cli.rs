@@ -427,7 +427,7 @@ fn every_config_problem_is_reported_at_once_at_its_line() {
     let t = tempfile::tempdir().unwrap();
     std::fs::write(
         t.path().join("bad.toml"),
-        "[sources]\npostgres = \"not-a-list\"\nazure = [\"x\"]\n[limits]\nconcurrency = 0\nfoo = 1\n[rules.XX001]\ndisable = true\n",
+        "[sources]\npostgres = \"not-a-list\"\nnosuch = [\"x\"]\n[limits]\nconcurrency = 0\nfoo = 1\n[rules.XX001]\ndisable = true\n",
     )
     .unwrap();
     let out = jitgap(t.path())
@@ -438,7 +438,7 @@ fn every_config_problem_is_reported_at_once_at_its_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     for want in [
         "bad.toml:2:1: [sources] postgres: expected a list of URLs",
-        "bad.toml:3:1: [sources.azure]: no boundary is named `azure`",
+        "bad.toml:3:1: [sources.nosuch]: no boundary is named `nosuch`",
         "bad.toml:5:15: limits.concurrency: must be at least 1",
         "bad.toml:6:1: unknown key `foo`",
         "bad.toml:7:8: [rules.XX001]: no check has this id",

@@ -94,8 +94,8 @@ pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
     } = build_with(registry, &a.source, loaded_rules, &config, &spin)?;
     if let Some(file) = &a.probe {
         spin.say("probing credentials");
-        let azure = config.sources.boundaries.get("azure");
-        report.probes = super::tools::probe(file, &a.source.boundaries, azure)?;
+        report.probes =
+            super::tools::probe(file, &a.source.boundaries, &config.sources.boundaries)?;
     }
     spin.done();
     if let Some(p) = &baseline_path {

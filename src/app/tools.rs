@@ -20,15 +20,15 @@ pub(super) fn verify(a: VerifyArgs) -> Result<i32, Fatal> {
     Ok(revocation::exit_code(&results))
 }
 
-/// `scan --probe FILE`: the same probes, folded into the report; `azure` is the config's
-/// `[sources.azure]` table (its `authority_url`).
+/// `scan --probe FILE`: the same probes, folded into the report; `sources` are the config's
+/// `[sources.<boundary>]` tables (a probe may read its endpoint there).
 pub(super) fn probe(
     file: &Path,
     flags: &BoundaryFlags,
-    azure: Option<&toml::Value>,
+    sources: &std::collections::BTreeMap<String, toml::Value>,
 ) -> Result<Vec<Probe>, Fatal> {
     let inputs = revocation::read_inputs(file).map_err(|e| e.to_string())?;
-    let opts = ProbeOptions::from_flags(flags.matches(), azure);
+    let opts = ProbeOptions::from_flags(flags.matches(), Some(sources));
     let results = runtime()?.block_on(revocation::verify(inputs, &opts));
     Ok(results
         .into_iter()

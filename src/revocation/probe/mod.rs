@@ -185,8 +185,9 @@ impl ProbeOptions {
     /// when the command read a config, else the public cloud's authority).
     pub fn from_flags(
         flags: Option<&clap::ArgMatches>,
-        azure: Option<&toml::Value>,
+        sources: Option<&std::collections::BTreeMap<String, toml::Value>>,
     ) -> ProbeOptions {
+        let azure = sources.and_then(|s| s.get(crate::scan::azure::BOUNDARY.as_str()));
         let flag = flags
             .and_then(|f| f.try_get_one::<String>("aws_endpoint_url").ok().flatten())
             .cloned();
@@ -349,7 +350,8 @@ mod tests {
     fn the_azure_authority_comes_from_the_config_else_the_public_cloud() {
         let section: toml::Value =
             toml::from_str("authority_url = \"http://127.0.0.1:8443/\"").unwrap();
-        let opts = ProbeOptions::from_flags(None, Some(&section));
+        let sources = std::collections::BTreeMap::from([("azure".to_string(), section)]);
+        let opts = ProbeOptions::from_flags(None, Some(&sources));
         assert_eq!(opts.azure_authority_url, "http://127.0.0.1:8443");
         assert_eq!(
             ProbeOptions::from_flags(None, None).azure_authority_url,
