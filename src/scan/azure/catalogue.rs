@@ -1,6 +1,6 @@
 //! The Azure privilege catalogue from `rules/azure.toml`.
 
-use crate::model::Privilege;
+use crate::model::{Decision, Privilege};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -28,19 +28,32 @@ pub struct AzureCatalogue {
     pub directory_admin_actions: Vec<String>,
 }
 
+impl KnownRole {
+    /// (tier, the decision naming the catalogue, display name).
+    pub fn verdict(&self, rule: &str, what: &str) -> (Privilege, Decision, String) {
+        let reason = format!(
+            "{} is a {what} the catalogue rates {}",
+            self.name, self.tier
+        );
+        (self.tier, Decision::new(rule, reason), self.name.clone())
+    }
+}
+
+/// A role by id, ids compared case-insensitively.
+fn by_id<'a>(roles: &'a BTreeMap<String, KnownRole>, id: &str) -> Option<&'a KnownRole> {
+    roles
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(id))
+        .map(|(_, v)| v)
+}
+
 impl AzureCatalogue {
     pub fn arm_role(&self, guid: &str) -> Option<&KnownRole> {
-        self.arm_roles
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(guid))
-            .map(|(_, v)| v)
+        by_id(&self.arm_roles, guid)
     }
 
     pub fn directory_role(&self, id: &str) -> Option<&KnownRole> {
-        self.directory_roles
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(id))
-            .map(|(_, v)| v)
+        by_id(&self.directory_roles, id)
     }
 
     pub fn is_first_party(&self, tenant: &str) -> bool {

@@ -36,7 +36,8 @@ pub(super) fn passwords(
                 name: p
                     .display_name
                     .clone()
-                    .or_else(|| p.hint.as_ref().map(|h| format!("{h}…")))
+                    // Never the `hint`: it is the first characters of the secret itself.
+                    .or_else(|| p.key_id.as_ref().map(|k| format!("secret {k}")))
                     .unwrap_or_else(|| "client secret".into()),
                 start: docs::time(
                     &items.source,

@@ -172,14 +172,13 @@ impl Directory {
                     pull_request_trust: p.1,
                 },
             );
-            if let (Some(s), Some((t, ev))) = (&sign_ins, used)
+            if let Some((t, ev)) = used
                 && now - t > policy.stale_after
             {
-                let _ = s;
                 dir.signals.push(signal(
                     "azure-unused-service-principal",
                     tenant,
-                    &sp.id,
+                    &sp.id.to_ascii_lowercase(),
                     "",
                     format!(
                         "{name} last signed in {} ({} ago), longer than stale_after {}",
@@ -192,7 +191,7 @@ impl Directory {
             }
         }
         if let Some(m) = &member_of {
-            for (ptr, (sp, obj)) in &m.items {
+            for (_, (sp, obj)) in &m.items {
                 let is_group = obj
                     .odata_type
                     .as_deref()
@@ -200,7 +199,6 @@ impl Directory {
                 if !is_group || obj.id.is_empty() {
                     continue; // directory roles and other object types are read elsewhere
                 }
-                let _ = ptr;
                 let entry = dir
                     .groups
                     .entry(obj.id.to_ascii_lowercase())

@@ -27,7 +27,6 @@ pub struct TenantDoc {
 pub struct PasswordCredential {
     pub display_name: Option<String>,
     pub key_id: Option<String>,
-    pub hint: Option<String>,
     pub start_date_time: Option<String>,
     pub end_date_time: Option<String>,
 }

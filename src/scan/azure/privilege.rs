@@ -23,17 +23,7 @@ pub fn arm_tier(
     def: Option<&RoleDefinition>,
 ) -> (Privilege, Decision, String) {
     if let Some(k) = cat.arm_role(guid) {
-        return (
-            k.tier,
-            Decision::new(
-                "azure.privilege.builtin-role",
-                format!(
-                    "{} is a built-in role the catalogue rates {}",
-                    k.name, k.tier
-                ),
-            ),
-            k.name.clone(),
-        );
+        return k.verdict("azure.privilege.builtin-role", "built-in role");
     }
     let Some(def) = def else {
         return (
@@ -102,16 +92,9 @@ pub fn directory_tier(
         .directory_role(&template)
         .or_else(|| cat.directory_role(id))
     {
-        return (
-            k.tier,
-            Decision::new(
-                "azure.privilege.builtin-directory-role",
-                format!(
-                    "{} is a built-in Entra role the catalogue rates {}",
-                    k.name, k.tier
-                ),
-            ),
-            k.name.clone(),
+        return k.verdict(
+            "azure.privilege.builtin-directory-role",
+            "built-in Entra role",
         );
     }
     let Some(def) = def else {

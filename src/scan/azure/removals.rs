@@ -128,7 +128,7 @@ pub fn check(
         let mut s = signal(
             "azure-pim-removal",
             scope,
-            &r.principal,
+            &r.principal.to_ascii_lowercase(),
             &role,
             message,
             evidence,
