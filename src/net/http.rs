@@ -122,6 +122,22 @@ impl ProxyEnv {
     }
 }
 
+/// A base URL the collector can append API paths to: `http://` or `https://`, a host, no
+/// query.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("must start with https:// (or http:// for a local server)".into());
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("names no host".into());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err("must not carry a query or fragment".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-pub use http::client;
+pub use http::{check_base_url, client};
 pub use retry::{NetError, Reply, send};
 
 /// Timeouts and retry bounds shared by every HTTP call.

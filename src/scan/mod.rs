@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod gcp;
 pub mod mysql;
 pub mod postgres;
 pub mod registry;

@@ -2,7 +2,7 @@
 //! a rules file, and one line in [`BUILTIN`].
 
 use super::scanner::Scanner;
-use super::{aws, azure, mysql, postgres};
+use super::{aws, azure, gcp, mysql, postgres};
 use crate::model::Boundary;
 use crate::rules::{RuleError, RuleSet};
 use std::path::Path;
@@ -11,6 +11,7 @@ use std::path::Path;
 static BUILTIN: &[&dyn Scanner] = &[
     &aws::SCANNER,
     &azure::SCANNER,
+    &gcp::SCANNER,
     &postgres::SCANNER,
     &mysql::SCANNER,
 ];

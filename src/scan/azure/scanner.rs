@@ -142,25 +142,9 @@ fn options(
         ("--azure-graph-url", &opts.graph_url),
         ("--azure-arm-url", &opts.arm_url),
     ] {
-        check_base_url(url).map_err(|e| PlanError(format!("{what} `{url}`: {e}")))?;
+        crate::net::check_base_url(url).map_err(|e| PlanError(format!("{what} `{url}`: {e}")))?;
     }
     Ok(Some(opts))
-}
-
-/// A base URL the collector can append API paths to: `http://` or `https://`, a host, no
-/// query.
-fn check_base_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("must start with https:// (or http:// for a local server)".into());
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err("names no host".into());
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err("must not carry a query or fragment".into());
-    }
-    Ok(())
 }
 
 /// The authority `verify` sends client-credential requests to (flag, config, default).

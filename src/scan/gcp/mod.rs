@@ -1,0 +1,22 @@
+//! Google Cloud: service accounts and their keys (IAM), project, folder and organization IAM
+//! policies with IAM Conditions (Resource Manager v3), Privileged Access Manager entitlements
+//! and grants, and Policy Analyzer last-authentication activity. One parse path for saved
+//! snapshots and live reads.
+//!
+//! `collect.rs` reads the APIs live (GET, and the `getIamPolicy` POST that reads), `raw.rs`
+//! and `shapes.rs` hold the documents (the same ones a snapshot stores), and `normalize.rs`
+//! turns projects into identities, access paths and signals without I/O.
+
+#![allow(dead_code)] // the skeleton: normalize and collect use these next
+
+mod catalogue;
+pub mod collect;
+mod normalize;
+pub mod raw;
+mod scanner;
+mod shapes;
+
+pub use scanner::{GcpScanner, SCANNER, token_url};
+
+/// The boundary this scanner reads.
+pub const BOUNDARY: crate::model::Boundary = crate::model::Boundary::new("gcp");
