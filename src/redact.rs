@@ -11,8 +11,9 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)(?P<keep>(?:secret|password|passwd|pwd|token|credential)[a-z_]*[\x22']?\s*[:=]\s*[\x22'])[^\x22'\s]{4,}(?P<tail>[\x22'])",
         // environment-style assignments: AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…
         r"(?P<keep>\b[A-Z_]*(?:PASSWORD|SECRET|TOKEN)[A-Z_]*=)[^\s\x22']{4,}(?P<tail>)",
-        // AWS secret access keys: 40 characters of the base64 alphabet standing alone
-        r"(?P<keep>(?:^|[\s\x22'=:]))[A-Za-z0-9/+]{40}(?P<tail>(?:$|[\s\x22',]))",
+        // AWS secret access keys: 40 characters of the base64 alphabet standing alone (not
+        // 40 lower-case hex digits: a git commit or a GCP key id, never a random secret)
+        r"(?P<keep>(?:^|[\s\x22'=:]))(?P<value>[A-Za-z0-9/+]{40})(?P<tail>(?:$|[\s\x22',]))",
         // well-known token shapes
         r"(?P<keep>)(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}(?P<tail>)",
         r"(?P<keep>)github_pat_[A-Za-z0-9_]{20,}(?P<tail>)",
@@ -35,7 +36,18 @@ pub fn redact(text: &str) -> String {
     for re in PATTERNS.iter() {
         if re.is_match(&out) {
             out = re
-                .replace_all(&out, format!("${{keep}}{REDACTED}${{tail}}").as_str())
+                .replace_all(&out, |c: &regex::Captures<'_>| {
+                    let hex = c.name("value").is_some_and(|v| {
+                        v.as_str()
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                    });
+                    if hex {
+                        return c[0].to_string();
+                    }
+                    let part = |n: &str| c.name(n).map(|m| m.as_str()).unwrap_or_default();
+                    format!("{}{REDACTED}{}", part("keep"), part("tail"))
+                })
                 .into_owned();
         }
     }
@@ -68,6 +80,12 @@ mod tests {
             assert_eq!(redact(text), text);
         }
         assert!(!redact("AWS_SECRET_ACCESS_KEY=abc123def456").contains("abc123"));
+        let key_id = "user-managed key 2f9c1e0d7b6a5948372615a4b3c2d1e0f9a8b7c6 of x";
+        assert_eq!(
+            redact(key_id),
+            key_id,
+            "a GCP key id or git commit is no secret"
+        );
         assert!(!redact("key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here").contains("wJalr"));
     }
 }

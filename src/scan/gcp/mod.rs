@@ -7,11 +7,17 @@
 //! and `shapes.rs` hold the documents (the same ones a snapshot stores), and `normalize.rs`
 //! turns projects into identities, access paths and signals without I/O.
 
-#![allow(dead_code)] // the skeleton: normalize and collect use these next
-
+mod accounts;
+mod bindings;
 mod catalogue;
 pub mod collect;
+mod condition;
+mod docs;
+mod member;
 mod normalize;
+mod pam;
+mod paths;
+mod privilege;
 pub mod raw;
 mod scanner;
 mod shapes;

@@ -1,0 +1,102 @@
+//! Reading one document of a project: typed, with the source it came from, and times and
+//! durations parsed with the JSON pointer of any that is bad.
+
+use crate::model::Evidence;
+use crate::scan::scanner::RawScope;
+use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
+
+/// A parsed document and where it came from.
+pub struct Doc<T> {
+    pub source: String,
+    pub value: T,
+}
+
+impl<T> Doc<T> {
+    pub fn ev(&self, pointer: &str) -> Evidence {
+        Evidence::new(self.source.clone(), pointer)
+    }
+}
+
+/// One object document; `None` when it is absent, an error (line and column) when it is bad.
+pub fn object<T: DeserializeOwned>(
+    raw: &RawScope,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<Doc<T>> {
+    let doc = raw.document(name)?;
+    match serde_json::from_str::<T>(&doc.text) {
+        Ok(value) => Some(Doc {
+            source: doc.source.clone(),
+            value,
+        }),
+        Err(e) => {
+            errors.push(format!(
+                "{}: line {} column {}: {e}",
+                doc.source,
+                e.line(),
+                e.column()
+            ));
+            None
+        }
+    }
+}
+
+/// JSON pointer escaping of one reference token.
+pub fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A time field: `None` when absent; an error naming the pointer when it is not RFC 3339.
+pub fn time(
+    source: &str,
+    pointer: &str,
+    value: &Option<String>,
+    errors: &mut Vec<String>,
+) -> Option<DateTime<Utc>> {
+    let text = value.as_deref().filter(|t| !t.trim().is_empty())?;
+    let parsed = crate::time::parse_timestamp(text);
+    if parsed.is_none() {
+        errors.push(format!(
+            "{source}: {pointer}: `{text}` is not an RFC 3339 time"
+        ));
+    }
+    parsed
+}
+
+/// A protobuf Duration as JSON carries it: seconds with an `s` suffix (`"3600s"`,
+/// `"0.5s"`); `None` when it is not one.
+pub fn duration(text: &str) -> Option<Duration> {
+    let secs = text.trim().strip_suffix('s')?;
+    let (whole, frac) = secs.split_once('.').unwrap_or((secs, ""));
+    let whole: i64 = whole.parse().ok().filter(|w| *w >= 0)?;
+    let nanos: i64 = if frac.is_empty() {
+        0
+    } else {
+        if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        format!("{frac:0<9}").parse().ok()?
+    };
+    Some(Duration::seconds(whole) + Duration::nanoseconds(nanos))
+}
+
+/// `9999-12-31T23:59:59Z` and later: what IAM writes for "never expires".
+pub fn never(t: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    t.year() >= 9999
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("7200s"), Some(Duration::hours(2)));
+        assert_eq!(duration("0.5s"), Some(Duration::milliseconds(500)));
+        assert_eq!(duration("2h"), None);
+        assert_eq!(duration("-1s"), None);
+        assert_eq!(duration("s"), None);
+    }
+}
