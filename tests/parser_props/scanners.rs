@@ -1,6 +1,6 @@
 //! The scanners' documents, through `Scanner::normalize` as a snapshot feeds them: AWS
 //! authorization details, credential report and access-key listing, PostgreSQL and
-//! MySQL/MariaDB catalogs.
+//! MySQL/MariaDB catalogs, Azure tenants and subscriptions, GCP projects.
 
 use crate::mutate::{Shape, inputs, text};
 use jitgap::model::ScopeState;
@@ -314,8 +314,8 @@ const AZ_SUB_DOCS: &[(&str, &str)] = &[
     ),
 ];
 
-/// An Azure folder with one of its documents mutated.
-fn azure_scope(
+/// A snapshot folder with one of its documents mutated.
+fn folder_scope(
     dir: &str,
     docs: &[(&'static str, &'static str)],
     mutated: usize,
@@ -348,7 +348,7 @@ proptest! {
     fn azure_tenant_documents(
         (n, doc) in (0..AZ_TENANT_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(AZ_TENANT_DOCS[n].1, Shape::Json)))
     ) {
-        let parts = azure_scope(AZ_TENANT, AZ_TENANT_DOCS, n, text(&doc));
+        let parts = folder_scope(AZ_TENANT, AZ_TENANT_DOCS, n, text(&doc));
         check_scope(azure(), "9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a", &parts, n, false)?;
     }
 
@@ -356,7 +356,63 @@ proptest! {
     fn azure_subscription_documents(
         (n, doc) in (0..AZ_SUB_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(AZ_SUB_DOCS[n].1, Shape::Json)))
     ) {
-        let parts = azure_scope(AZ_PROD, AZ_SUB_DOCS, n, text(&doc));
+        let parts = folder_scope(AZ_PROD, AZ_SUB_DOCS, n, text(&doc));
         check_scope(azure(), "00000000-1111-2222-3333-444444444444", &parts, n, false)?;
+    }
+}
+
+const GCP_PROD: &str = "../fixtures/gcp/estate/gcp/acme-prod";
+const GCP_DOCS: &[(&str, &str)] = &[
+    (
+        "project.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/project.json"),
+    ),
+    (
+        "iam-policy.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/iam-policy.json"),
+    ),
+    (
+        "ancestors.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/ancestors.json"),
+    ),
+    (
+        "service-accounts.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/service-accounts.json"),
+    ),
+    (
+        "service-account-keys.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/service-account-keys.json"),
+    ),
+    (
+        "roles.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/roles.json"),
+    ),
+    (
+        "pam-entitlements.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/pam-entitlements.json"),
+    ),
+    (
+        "pam-grants.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/pam-grants.json"),
+    ),
+    (
+        "sa-last-authentication.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/sa-last-authentication.json"),
+    ),
+    (
+        "key-last-authentication.json",
+        include_str!("../fixtures/gcp/estate/gcp/acme-prod/key-last-authentication.json"),
+    ),
+];
+
+proptest! {
+    #![proptest_config(crate::config())]
+
+    #[test]
+    fn gcp_project_documents(
+        (n, doc) in (0..GCP_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(GCP_DOCS[n].1, Shape::Json)))
+    ) {
+        let parts = folder_scope(GCP_PROD, GCP_DOCS, n, text(&doc));
+        check_scope(&jitgap::scan::gcp::SCANNER, "acme-prod", &parts, n, false)?;
     }
 }

@@ -109,10 +109,13 @@ pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized
             bindings::read(
                 &p.value, &p.source, "", &here, false, &mut paths, &roles, &active, ctx, &mut live,
             );
-        } else if raw.errors.is_empty() && !raw.documents.is_empty() {
+        } else if raw.errors.is_empty()
+            && raw.document(IAM_POLICY).is_none()
+            && let Some(marker) = raw.document(PROJECT)
+        {
             e.push(format!(
-                "{}: no {IAM_POLICY}: the project's bindings (its access paths) were not read",
-                raw.scope
+                "{}: no {IAM_POLICY} beside it: the project's bindings (its access paths) were not read",
+                marker.source
             ));
         }
         if let Some(anc) = docs::object::<Ancestors>(raw, ANCESTORS, e) {
