@@ -281,6 +281,32 @@ pub trait Scanner: Send + Sync + 'static {
     }
 }
 
+/// The status of a scope read from `raw`: `failed` when nothing was collected, `partial` when
+/// collecting or reading left errors (`raw.errors`, then `errors`), else `complete`.
+pub fn scope_status(raw: &RawScope, scope: &str, errors: &[String]) -> crate::model::ScopeStatus {
+    use crate::model::ScopeState;
+    let mut all = raw.errors.clone();
+    all.extend(errors.iter().cloned());
+    crate::model::ScopeStatus {
+        boundary: raw.boundary,
+        scope: scope.to_string(),
+        status: if raw.documents.is_empty() {
+            ScopeState::Failed
+        } else if all.is_empty() {
+            ScopeState::Complete
+        } else {
+            ScopeState::Partial
+        },
+        errors: all,
+        sources: raw
+            .documents
+            .iter()
+            .map(|(_, d)| d.source.clone())
+            .collect(),
+        connection: None,
+    }
+}
+
 /// A scope that could not be normalized: `failed`, with the reason and what was collected.
 pub fn failed_scope(raw: &RawScope, why: &str) -> Normalized {
     let mut errors = raw.errors.clone();

@@ -2,7 +2,6 @@
 
 use super::graph::{Keyed, List};
 use crate::model::Evidence;
-use crate::scan::Doc;
 use crate::scan::scanner::RawScope;
 use serde::de::DeserializeOwned;
 
@@ -18,15 +17,8 @@ impl<T> Items<T> {
     }
 }
 
-/// A document that is there but cannot be read: `<source>: <what>`.
-pub fn bad(doc: &Doc, e: &serde_json::Error) -> String {
-    format!(
-        "{}: line {} column {}: {e}",
-        doc.source,
-        e.line(),
-        e.column()
-    )
-}
+use crate::scan::json::escape;
+pub use crate::scan::json::{bad, time};
 
 /// Parses `{"value": [...]}`; `None` when the document is absent, an error when it is bad.
 pub fn list<T: DeserializeOwned>(
@@ -96,28 +88,6 @@ pub fn object<T: DeserializeOwned>(
             None
         }
     }
-}
-
-/// JSON pointer escaping of one reference token.
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// A time field: `None` when absent; an error naming the pointer when it is not RFC 3339.
-pub fn time(
-    source: &str,
-    pointer: &str,
-    value: &Option<String>,
-    errors: &mut Vec<String>,
-) -> Option<chrono::DateTime<chrono::Utc>> {
-    let text = value.as_deref().filter(|t| !t.trim().is_empty())?;
-    let parsed = crate::time::parse_timestamp(text);
-    if parsed.is_none() {
-        errors.push(format!(
-            "{source}: {pointer}: `{text}` is not an RFC 3339 time"
-        ));
-    }
-    parsed
 }
 
 /// The last path segment of a resource id (a role definition GUID), lower-cased.

@@ -4,15 +4,14 @@
 //! their role assignments name, and the groups those belong to). A subscription whose
 //! tenant is not in the run still gets its paths, with the principals unresolved.
 
-use super::BOUNDARY;
 use super::arm::Subscription;
 use super::catalogue::AzureCatalogue;
 use super::directory::{Directory, signal};
 use super::docs;
 use super::graph::TenantDoc;
 use super::raw::*;
-use crate::model::{Inventory, ScopeState, ScopeStatus};
-use crate::scan::scanner::{Context, Normalized, RawScope};
+use crate::model::Inventory;
+use crate::scan::scanner::{Context, Normalized, RawScope, scope_status};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 
@@ -30,29 +29,6 @@ fn kind_of(raw: &RawScope, errors: &mut Vec<String>) -> Kind {
         return Kind::Subscription(s);
     }
     Kind::Neither
-}
-
-fn status(raw: &RawScope, scope: &str, errors: &[String], inv: &mut Inventory) {
-    let mut all = raw.errors.clone();
-    all.extend(errors.iter().cloned());
-    inv.scopes.push(ScopeStatus {
-        boundary: BOUNDARY,
-        scope: scope.to_string(),
-        status: if raw.documents.is_empty() {
-            ScopeState::Failed
-        } else if all.is_empty() {
-            ScopeState::Complete
-        } else {
-            ScopeState::Partial
-        },
-        errors: all,
-        sources: raw
-            .documents
-            .iter()
-            .map(|(_, d)| d.source.clone())
-            .collect(),
-        connection: None,
-    });
 }
 
 /// Normalizes every Azure scope of a run: each subscription against its tenant's directory.
@@ -123,7 +99,7 @@ pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized
                 }
             };
             let scope = if scope.is_empty() { raw.scope.clone() } else { scope };
-            status(raw, &scope, e, &mut inv);
+            inv.scopes.push(scope_status(raw, &scope, e));
             Normalized { inventory: inv, errors: e.clone() }
         })
         .collect();

@@ -114,23 +114,7 @@ pub const ALLOWED_OPERATIONS: &[&str] = &[
 /// → `GET /v1.0/applications/{id}/federatedIdentityCredentials`); `None` when it is not allowed.
 /// Paths compare case-insensitively (ARM ids come back in either case), the method exactly.
 pub fn operation_of(method: &str, path: &str) -> Option<&'static str> {
-    let path = path.split('?').next().unwrap_or(path).trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').collect();
-    ALLOWED_OPERATIONS.iter().copied().find(|op| {
-        let Some((m, template)) = op.split_once(' ') else {
-            return false;
-        };
-        let t: Vec<&str> = template.split('/').collect();
-        m == method
-            && t.len() == segments.len()
-            && t.iter().zip(&segments).all(|(t, s)| {
-                if *t == "{id}" {
-                    !s.is_empty()
-                } else {
-                    t.eq_ignore_ascii_case(s)
-                }
-            })
-    })
+    crate::scan::json::operation_of(ALLOWED_OPERATIONS, method, path, true)
 }
 
 /// The Graph application permission (or ARM action) a collection needs, for the error of a

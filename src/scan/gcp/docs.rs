@@ -31,38 +31,13 @@ pub fn object<T: DeserializeOwned>(
             value,
         }),
         Err(e) => {
-            errors.push(format!(
-                "{}: line {} column {}: {e}",
-                doc.source,
-                e.line(),
-                e.column()
-            ));
+            errors.push(crate::scan::json::bad(doc, &e));
             None
         }
     }
 }
 
-/// JSON pointer escaping of one reference token.
-pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// A time field: `None` when absent; an error naming the pointer when it is not RFC 3339.
-pub fn time(
-    source: &str,
-    pointer: &str,
-    value: &Option<String>,
-    errors: &mut Vec<String>,
-) -> Option<DateTime<Utc>> {
-    let text = value.as_deref().filter(|t| !t.trim().is_empty())?;
-    let parsed = crate::time::parse_timestamp(text);
-    if parsed.is_none() {
-        errors.push(format!(
-            "{source}: {pointer}: `{text}` is not an RFC 3339 time"
-        ));
-    }
-    parsed
-}
+pub use crate::scan::json::{escape, time};
 
 /// A protobuf Duration as JSON carries it: seconds with an `s` suffix (`"3600s"`,
 /// `"0.5s"`); `None` when it is not one.

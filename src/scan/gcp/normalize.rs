@@ -4,7 +4,6 @@
 //! another, so every project's accounts are read first and paths resolve against all of
 //! them. A project's effective policy is its own and every ancestor's (`ancestors.json`).
 
-use super::BOUNDARY;
 use super::accounts::{self, Account, signal};
 use super::bindings::{self, LiveBinding};
 use super::catalogue::GcpCatalogue;
@@ -14,8 +13,8 @@ use super::paths::{Paths, World};
 use super::privilege::RoleBook;
 use super::raw::*;
 use super::shapes::{Ancestors, Policy, Project};
-use crate::model::{Inventory, ScopeState, ScopeStatus};
-use crate::scan::scanner::{Context, Normalized, RawScope};
+use crate::model::Inventory;
+use crate::scan::scanner::{Context, Normalized, RawScope, scope_status};
 use std::collections::{BTreeMap, BTreeSet};
 
 struct Scope {
@@ -23,29 +22,6 @@ struct Scope {
     number: Option<String>,
     accounts: accounts::ProjectAccounts,
     errors: Vec<String>,
-}
-
-fn status(raw: &RawScope, scope: &str, errors: &[String]) -> ScopeStatus {
-    let mut all = raw.errors.clone();
-    all.extend(errors.iter().cloned());
-    ScopeStatus {
-        boundary: BOUNDARY,
-        scope: scope.to_string(),
-        status: if raw.documents.is_empty() {
-            ScopeState::Failed
-        } else if all.is_empty() {
-            ScopeState::Complete
-        } else {
-            ScopeState::Partial
-        },
-        errors: all,
-        sources: raw
-            .documents
-            .iter()
-            .map(|(_, d)| d.source.clone())
-            .collect(),
-        connection: None,
-    }
 }
 
 pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized> {
@@ -150,7 +126,7 @@ pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized
             .extend(s.accounts.accounts.values().map(|a| a.identity.clone()));
         inv.credentials.append(&mut s.accounts.credentials);
         inv.signals.append(&mut s.accounts.signals);
-        inv.scopes.push(status(raw, &s.id, e));
+        inv.scopes.push(scope_status(raw, &s.id, e));
         out.push(Normalized {
             inventory: inv,
             errors: e.clone(),

@@ -90,23 +90,7 @@ pub const ALLOWED_OPERATIONS: &[&str] = &[
 /// The operation template a request matches (`GET`, `/v1/projects/p/serviceAccounts/a@b/keys`
 /// → `GET /v1/projects/{id}/serviceAccounts/{id}/keys`); `None` when it is not allowed.
 pub fn operation_of(method: &str, path: &str) -> Option<&'static str> {
-    let path = path.split('?').next().unwrap_or(path).trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').collect();
-    ALLOWED_OPERATIONS.iter().copied().find(|op| {
-        let Some((m, template)) = op.split_once(' ') else {
-            return false;
-        };
-        let t: Vec<&str> = template.split('/').collect();
-        m == method
-            && t.len() == segments.len()
-            && t.iter()
-                .zip(&segments)
-                .all(|(t, s)| match t.strip_prefix("{id}") {
-                    Some("") => !s.is_empty() && !s.contains(':'),
-                    Some(verb) => s.len() > verb.len() && s.ends_with(verb),
-                    None => t == s,
-                })
-    })
+    crate::scan::json::operation_of(ALLOWED_OPERATIONS, method, path, false)
 }
 
 /// The API and the permission a document needs, for the error of a 401/403 on it.
