@@ -1,6 +1,7 @@
 pub mod barrier;
 pub mod cli;
 pub mod fake_azure;
+pub mod fake_gcp;
 pub mod fake_http;
 pub mod mariadb;
 pub mod moto;

@@ -3,16 +3,22 @@
 //! and grants, and Policy Analyzer last-authentication activity. One parse path for saved
 //! snapshots and live reads.
 //!
-//! `collect.rs` reads the APIs live (GET, and the `getIamPolicy` POST that reads), `raw.rs`
+//! `collect.rs` reads the APIs live (GET, and the `getIamPolicy` POST that reads; with
+//! `token.rs`, `api.rs`, `collect_project.rs`, `collect_ancestors.rs`, `collect_roles.rs`), `raw.rs`
 //! and `shapes.rs` hold the documents (the same ones a snapshot stores), and `normalize.rs`
 //! turns projects into identities, access paths and signals without I/O.
 
 mod accounts;
+mod api;
 mod bindings;
 mod catalogue;
 pub mod collect;
+mod collect_ancestors;
+mod collect_project;
+mod collect_roles;
 mod condition;
 mod docs;
+mod error;
 mod member;
 mod normalize;
 mod pam;
@@ -21,6 +27,7 @@ mod privilege;
 pub mod raw;
 mod scanner;
 mod shapes;
+mod token;
 
 pub use scanner::{GcpScanner, SCANNER, token_url};
 

@@ -16,7 +16,8 @@
 //!   keyed by the service account's email: `{"<email>": {"keys": [...]}}`
 //! - `roles.json` — `{"roles": [...]}`: the definitions (`GET /v1/roles/{R}`,
 //!   `/v1/projects/{P}/roles/{R}`, `/v1/organizations/{O}/roles/{R}`) of the roles the
-//!   bindings use that the catalogue does not rate
+//!   project's, its ancestors' and its PAM entitlements' bindings use, in name order; a
+//!   predefined role IAM does not know (404) is left out
 //! - `pam-entitlements.json` — Privileged Access Manager `GET /v1/projects/{P}/locations/global/entitlements`
 //! - `pam-grants.json` — `GET {entitlement}/grants`, keyed by entitlement name:
 //!   `{"<entitlement name>": {"grants": [...]}}`
