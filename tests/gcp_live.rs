@@ -161,7 +161,11 @@ async fn collect_reproduces_the_estate_documents() {
     let fake = FakeGcp::start(TOKEN);
     let scopes = run(named(&fake), TOKEN).await;
     let names: Vec<&str> = scopes.iter().map(|s| s.scope.as_str()).collect();
-    assert_eq!(names, [PROD, DATA]);
+    assert_eq!(
+        names,
+        [DATA, PROD],
+        "in project-id order, as a snapshot is read"
+    );
     complete(&scopes, PROD);
     complete(&scopes, DATA);
     let prod = scope(&scopes, PROD);
@@ -306,11 +310,7 @@ async fn the_organization_mode_finds_its_projects_and_skips_the_others() {
     let fake = FakeGcp::serve(dir.path(), TOKEN);
     let scopes = run(org(&fake), TOKEN).await;
     let names: Vec<&str> = scopes.iter().map(|s| s.scope.as_str()).collect();
-    assert_eq!(
-        names,
-        [DATA, PROD],
-        "in the order projects:search gives them"
-    );
+    assert_eq!(names, [DATA, PROD]);
     for s in &scopes {
         assert!(s.errors.is_empty(), "{}: {:?}", s.scope, s.errors);
         assert_docs(dir.path(), s, &[]);
@@ -350,7 +350,7 @@ async fn named_projects_and_an_organization_are_one_union_without_duplicates() {
     o.projects = vec![PROD.into(), PROD.into()];
     let scopes = run(o, TOKEN).await;
     let names: Vec<&str> = scopes.iter().map(|s| s.scope.as_str()).collect();
-    assert_eq!(names, [PROD, DATA]);
+    assert_eq!(names, [DATA, PROD]);
     complete(&scopes, PROD);
     complete(&scopes, DATA);
     assert_eq!(calls_to(&fake, "GET", "/v3/projects/acme-prod"), 1);

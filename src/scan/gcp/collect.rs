@@ -120,8 +120,22 @@ fn failed_target(label: impl Into<String>, error: String) -> LiveTarget {
     LiveTarget::new(label, Planned::Failed { error })
 }
 
-/// The projects named, then those under the organization not named already.
+/// The projects named and those under the organization, once each, in project-id order
+/// (the order a snapshot of them is read back in); a failed listing last.
 async fn plan(opts: &GcpOptions, creds: &Credentials, live: &Live) -> Vec<LiveTarget> {
+    let mut out = plan_unordered(opts, creds, live).await;
+    let listing = opts
+        .organization
+        .as_ref()
+        .map(|o| format!("organizations/{o}"));
+    out.sort_by(|a, b| {
+        let last = |t: &LiveTarget| Some(&t.label) == listing.as_ref();
+        (last(a), &a.label).cmp(&(last(b), &b.label))
+    });
+    out
+}
+
+async fn plan_unordered(opts: &GcpOptions, creds: &Credentials, live: &Live) -> Vec<LiveTarget> {
     let mut named: Vec<String> = Vec::new();
     for p in &opts.projects {
         if !named.contains(p) {
@@ -150,19 +164,17 @@ async fn plan(opts: &GcpOptions, creds: &Credentials, live: &Live) -> Vec<LiveTa
             return out;
         }
     };
-    let mut out: Vec<LiveTarget> = named
-        .iter()
-        .map(|p| {
-            LiveTarget::new(
-                p.clone(),
-                Planned::Project {
-                    run: run.clone(),
-                    id: p.clone(),
-                    listed: None,
-                },
-            )
-        })
-        .collect();
+    let project = |id: &str, listed: Option<Value>| {
+        LiveTarget::new(
+            id,
+            Planned::Project {
+                run: run.clone(),
+                id: id.to_string(),
+                listed,
+            },
+        )
+    };
+    let mut out: Vec<LiveTarget> = named.iter().map(|p| project(p, None)).collect();
     let (Some(org), Some(label)) = (&opts.organization, org_label) else {
         return out;
     };
@@ -182,25 +194,18 @@ async fn plan(opts: &GcpOptions, creds: &Credentials, live: &Live) -> Vec<LiveTa
         }
     };
     let target = format!("organizations/{org}");
-    for project in listed {
-        let Some(id) = project["projectId"].as_str().filter(|s| !s.is_empty()) else {
+    for entry in listed {
+        let Some(id) = entry["projectId"].as_str().filter(|s| !s.is_empty()) else {
             continue;
         };
-        if !is_active(&project) || named.iter().any(|n| n == id) {
+        if !is_active(&entry) || named.iter().any(|n| n == id) {
             continue;
         }
-        let parent = project["parent"].as_str().unwrap_or_default();
+        let parent = entry["parent"].as_str().unwrap_or_default();
         match run.cache.reaches(&api, parent, &target).await {
             Reach::Yes => {
                 named.push(id.to_string());
-                out.push(LiveTarget::new(
-                    id,
-                    Planned::Project {
-                        run: run.clone(),
-                        id: id.to_string(),
-                        listed: Some(project.clone()),
-                    },
-                ));
+                out.push(project(id, Some(entry.clone())));
             }
             Reach::No => {}
             Reach::Unknown(why) => out.push(failed_target(
@@ -268,7 +273,7 @@ mod tests {
         let labels: Vec<&str> = targets.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(
             labels,
-            ["acme-prod", "acme-data", "organizations/111111111111"]
+            ["acme-data", "acme-prod", "organizations/111111111111"]
         );
         for t in &targets {
             let raw = collect(t, &Live::default()).await;

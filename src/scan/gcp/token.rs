@@ -100,7 +100,7 @@ impl Credentials {
             Ok(creds) => Source::Adc { creds, from },
             Err(e) => Source::Unusable {
                 from,
-                reason: one_line(&crate::error_chain::error_chain(&e)),
+                reason: brief(&e),
             },
         }))
     }
@@ -122,7 +122,7 @@ impl Credentials {
                     }),
                     Ok(Err(e)) => Err(GcpError::Credential {
                         tried: from.clone(),
-                        reason: one_line(&crate::error_chain::error_chain(&e)),
+                        reason: brief(&e),
                     }),
                     Err(_) => Err(GcpError::Credential {
                         tried: from.clone(),
@@ -159,6 +159,30 @@ fn adc_source() -> String {
     }
 }
 
+/// An error and its causes on one line: the error, then its two innermost causes (where
+/// google-cloud-auth says what actually failed: `Connection refused`, a file not found).
+fn brief(e: &dyn std::error::Error) -> String {
+    let mut all = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !all.iter().any(|a| a.contains(&text)) {
+            all.push(text);
+        }
+        source = s.source();
+    }
+    let kept: Vec<&str> = match all.len() {
+        0..=3 => all.iter().map(String::as_str).collect(),
+        n => vec![
+            all[0].as_str(),
+            "…",
+            all[n - 2].as_str(),
+            all[n - 1].as_str(),
+        ],
+    };
+    one_line(&kept.join(": "))
+}
+
 fn one_line(text: &str) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::redact::redact(&flat.chars().take(400).collect::<String>())
@@ -167,6 +191,37 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_is_told_by_its_top_and_its_innermost_causes() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let chain = E(
+            "transient",
+            Some(Box::new(E(
+                "headers",
+                Some(Box::new(E(
+                    "tcp connect error",
+                    Some(Box::new(E("Connection refused", None))),
+                ))),
+            ))),
+        );
+        assert_eq!(
+            brief(&chain),
+            "transient: …: tcp connect error: Connection refused"
+        );
+        assert_eq!(brief(&E("alone", None)), "alone");
+    }
 
     #[test]
     fn bearers_hide_themselves() {
