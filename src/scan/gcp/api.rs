@@ -5,6 +5,8 @@
 //! `pageSize` + `pageToken` and merged into one document of the API's shape, `nextPageToken`
 //! dropped. `--gcp-endpoint-url` replaces every service host with one base URL.
 
+pub(crate) use super::api_shape::Items;
+use super::api_shape::{check_items, check_policy, check_strings, take_token};
 use super::error::{Detail, GcpError};
 use super::raw;
 use super::token::Bearer;
@@ -13,7 +15,7 @@ use crate::net::retry::safe_url;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashSet;
 
 /// Pages followed for one list at most.
@@ -60,13 +62,6 @@ impl Service {
         let host = self.host().trim_start_matches("https://");
         host.split('.').next().unwrap_or(host)
     }
-}
-
-/// What a list field of a single object holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Items {
-    Objects,
-    Strings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,80 +314,6 @@ impl Api {
     }
 }
 
-/// Removes `nextPageToken` from a page; the token, when there is one (absent or `""` on
-/// the last page).
-fn take_token(page: &mut Value, url: &str) -> Result<Option<String>, GcpError> {
-    let Some(obj) = page.as_object_mut() else {
-        return Ok(None);
-    };
-    match obj.remove("nextPageToken") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(GcpError::Shape {
-            url: url.to_string(),
-            pointer: "/nextPageToken".into(),
-            expected: "a string",
-        }),
-    }
-}
-
-/// `key`, when present, is a list of strings.
-fn check_strings(v: &Value, key: &str, url: &str) -> Result<(), GcpError> {
-    let shape = |pointer: String, expected| GcpError::Shape {
-        url: url.to_string(),
-        pointer,
-        expected,
-    };
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(items)) => match items.iter().position(|i| !i.is_string()) {
-            Some(i) => Err(shape(format!("/{key}/{i}"), "a string")),
-            None => Ok(()),
-        },
-        Some(_) => Err(shape(format!("/{key}"), "a list")),
-    }
-}
-
-/// `key`, when present, is a list of objects.
-fn check_items(v: &Value, key: &str, url: &str) -> Result<(), GcpError> {
-    let shape = |pointer: String, expected| GcpError::Shape {
-        url: url.to_string(),
-        pointer,
-        expected,
-    };
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(items)) => match items.iter().position(|i| !i.is_object()) {
-            Some(i) => Err(shape(format!("/{key}/{i}"), "an object")),
-            None => Ok(()),
-        },
-        Some(_) => Err(shape(format!("/{key}"), "a list")),
-    }
-}
-
-/// A `Policy`: `bindings`, when present, each with a `role` string and a `members` list.
-fn check_policy(v: &Value, url: &str) -> Result<(), GcpError> {
-    check_items(v, "bindings", url)?;
-    let empty = Vec::new();
-    let bindings = v["bindings"].as_array().unwrap_or(&empty);
-    for (i, b) in bindings.iter().enumerate() {
-        let b: &Map<String, Value> = b.as_object().expect("checked above");
-        let bad = |field: &str, expected| GcpError::Shape {
-            url: url.to_string(),
-            pointer: format!("/bindings/{i}/{field}"),
-            expected,
-        };
-        if !b.get("role").is_some_and(Value::is_string) {
-            return Err(bad("role", "a role name"));
-        }
-        if b.get("members").is_some_and(|m| !m.is_array()) {
-            return Err(bad("members", "a list"));
-        }
-    }
-    Ok(())
-}
-
 /// serde_json's message without its trailing ` at line N column M` (the error gives those).
 fn without_position(e: &serde_json::Error) -> String {
     let text = e.to_string();
@@ -546,30 +467,5 @@ mod tests {
             Api::source(Service::Pam, "GET", "/v1/x"),
             "gcp:privilegedaccessmanager:GET /v1/x"
         );
-    }
-
-    #[test]
-    fn pages_give_up_their_token_and_lists_must_be_lists_of_objects() {
-        let mut page = serde_json::json!({"accounts": [], "nextPageToken": "abc"});
-        assert_eq!(take_token(&mut page, "u").unwrap().as_deref(), Some("abc"));
-        assert_eq!(page, serde_json::json!({"accounts": []}));
-        let mut last = serde_json::json!({"accounts": [], "nextPageToken": ""});
-        assert_eq!(take_token(&mut last, "u").unwrap(), None);
-        let mut bad = serde_json::json!({"nextPageToken": 7});
-        let e = take_token(&mut bad, "u").unwrap_err().to_string();
-        assert_eq!(e, "u: /nextPageToken: expected a string");
-        let e = check_items(&serde_json::json!({"keys": {"a": 1}}), "keys", "u").unwrap_err();
-        assert_eq!(e.to_string(), "u: /keys: expected a list");
-        let e = check_items(&serde_json::json!({"keys": [{}, 3]}), "keys", "u").unwrap_err();
-        assert_eq!(e.to_string(), "u: /keys/1: expected an object");
-        assert!(check_items(&serde_json::json!({}), "keys", "u").is_ok());
-        let perms = serde_json::json!({"includedPermissions": ["a.b.get", 1]});
-        let e = check_strings(&perms, "includedPermissions", "u").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "u: /includedPermissions/1: expected a string"
-        );
-        let e = check_policy(&serde_json::json!({"bindings": [{"members": []}]}), "u").unwrap_err();
-        assert_eq!(e.to_string(), "u: /bindings/0/role: expected a role name");
     }
 }

@@ -122,6 +122,9 @@ impl Project {
             entitlements.as_ref(),
         ))
         .await;
+        if self.refused {
+            return;
+        }
         for (doc, kind) in [(SA_LAST_AUTH, ACTIVITY_SA), (KEY_LAST_AUTH, ACTIVITY_KEY)] {
             let path =
                 format!("/v1/projects/{p}/locations/global/activityTypes/{kind}/activities:query");
@@ -382,9 +385,7 @@ where
             }
             Err(e) if e.is_cancelled() => {}
             Err(e) => {
-                let e = GcpError::Net(crate::net::NetError::Request(format!(
-                    "a call stopped: {e}"
-                )));
+                let e = GcpError::Stopped(crate::redact::redact(&e.to_string()));
                 failed.get_or_insert((String::new(), Arc::new(e)));
             }
         }

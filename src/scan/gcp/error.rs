@@ -36,6 +36,8 @@ pub enum GcpError {
     PageLoop { url: String },
     #[error("{0}")]
     Net(#[from] NetError),
+    #[error("a call stopped unexpectedly: {0}")]
+    Stopped(String),
     #[error("{method} {url} answered {status}{}", detail_suffix(.detail))]
     Status {
         method: &'static str,

@@ -4,12 +4,14 @@
 //! snapshots and live reads.
 //!
 //! `collect.rs` reads the APIs live (GET, and the `getIamPolicy` POST that reads; with
-//! `token.rs`, `api.rs`, `collect_project.rs`, `collect_ancestors.rs`, `collect_roles.rs`), `raw.rs`
-//! and `shapes.rs` hold the documents (the same ones a snapshot stores), and `normalize.rs`
+//! `token.rs`, `api.rs`, `api_shape.rs`, `collect_project.rs`, `collect_ancestors.rs` and
+//! `collect_roles.rs`), `raw.rs` and `shapes.rs` hold the documents (the same ones a
+//! snapshot stores), and `normalize.rs`
 //! turns projects into identities, access paths and signals without I/O.
 
 mod accounts;
 mod api;
+mod api_shape;
 mod bindings;
 mod catalogue;
 pub mod collect;
