@@ -278,15 +278,7 @@ fn gcp_pam_grants_of_a_snapshot_feed_the_ledger() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // While the GCP normalizer is a stub the project is an input error (exit 2, the report
-    // still written); every other error fails the test.
-    let stub = stderr
-        .lines()
-        .all(|l| l.ends_with("gcp acme-prod: normalization is not built yet"));
-    assert!(
-        out.status.code() == Some(0) || (out.status.code() == Some(2) && stub),
-        "{stderr}"
-    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["ledger"]["grants"], 3, "{:#}", r["ledger"]);
     assert_eq!(r["ledger"]["ended"], 3);
@@ -321,11 +313,11 @@ fn gcp_pam_grants_of_a_snapshot_feed_the_ledger() {
         .find(|s| s["boundary"] == "gcp" && s["scope"] == "acme-prod")
         .cloned()
         .unwrap_or_default();
-    if scope["status"] == "complete" {
-        assert_eq!(r["ledger"]["zombies"], 3, "{:#}", r["ledger"]);
-        assert_eq!(findings(&r, "LED002").len(), 3, "{:#}", r["findings"]);
-        assert_eq!(r["ledger"]["orphans"], 1, "{:#}", r["ledger"]);
-    }
+    assert_eq!(scope["status"], "complete", "{scope}");
+    assert_eq!(r["ledger"]["zombies"], 3, "{:#}", r["ledger"]);
+    // One finding for the one binding (the same identity, role and target), three zombies.
+    assert_eq!(findings(&r, "LED002").len(), 1, "{:#}", r["findings"]);
+    assert_eq!(r["ledger"]["orphans"], 1, "{:#}", r["ledger"]);
 
     // A time that is not one: exit 2, the file and the pointer named.
     let mut bad = chain.clone();
