@@ -207,7 +207,7 @@ pub fn read(
                         );
                         let expired = before.is_some_and(|b| b <= now);
                         let status = if key.disabled {
-                            "disabled"
+                            "inactive"
                         } else if expired {
                             "expired"
                         } else {
