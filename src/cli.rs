@@ -72,7 +72,7 @@ pub enum LedgerCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct LedgerImportArgs {
-    /// The native format: jsonl, cloudtrail, vault-audit, teleport, azure-pim, vault (live API).
+    /// The native format: jsonl, cloudtrail, vault-audit, teleport, azure-pim, gcp-pam, vault (live API).
     #[arg(long, value_name = "KIND")]
     pub from: String,
     /// The file or directory to read (`-` for stdin); for `vault`, the database scope (host:port).
@@ -116,7 +116,7 @@ pub struct SourceArgs {
     #[arg(long, value_name = "PATH")]
     pub from: Vec<PathBuf>,
     /// A JIT ledger to reconcile (repeatable): [KIND:]PATH with KIND jsonl (default), cloudtrail,
-    /// vault-audit, teleport, azure-pim; or vault:SCOPE for the live Vault API (VAULT_ADDR, VAULT_TOKEN),
+    /// vault-audit, teleport, azure-pim, gcp-pam; or vault:SCOPE for the live Vault API (VAULT_ADDR, VAULT_TOKEN),
     /// SCOPE being the database cluster (host:port) its leases log into. PATH `-` reads stdin.
     #[arg(long, value_name = "[KIND:]PATH")]
     pub ledger: Vec<String>,

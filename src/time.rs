@@ -154,6 +154,25 @@ fn iso_part(num: &str, unit: char) -> Option<Duration> {
     whole.checked_add(&Duration::nanoseconds(nanos.parse().ok()?))
 }
 
+/// Parse a protobuf `Duration` as Google Cloud APIs write it in JSON: seconds with an `s`
+/// suffix and up to nine fraction digits (`"7200s"`, `"0.5s"`, `"3.000000001s"`). Negative
+/// values, other units and a missing `s` are refused.
+pub fn parse_protobuf_duration(text: &str) -> Option<Duration> {
+    let secs = text.trim().strip_suffix('s')?;
+    let (whole, frac) = secs.split_once('.').unwrap_or((secs, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if secs.contains('.') && (frac.is_empty() || frac.len() > 9) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos: i64 = format!("{frac:0<9}").parse().ok()?;
+    Duration::try_seconds(whole.parse().ok()?)?.checked_add(&Duration::nanoseconds(nanos))
+}
+
 /// Human form of a duration for messages: `8h`, `90d`, `1d12h`.
 pub fn format_duration(d: Duration) -> String {
     let secs = d.num_seconds();
@@ -216,6 +235,34 @@ mod tests {
             "60d14h"
         );
         assert_eq!(format_duration(Duration::minutes(90)), "1h30m");
+    }
+
+    #[test]
+    fn protobuf_durations() {
+        let d = parse_protobuf_duration;
+        assert_eq!(d("7200s"), Some(Duration::hours(2)));
+        assert_eq!(d(" 28800s "), Some(Duration::hours(8)));
+        assert_eq!(d("0.5s"), Some(Duration::milliseconds(500)));
+        assert_eq!(
+            d("3.000000001s"),
+            Some(Duration::nanoseconds(3_000_000_001))
+        );
+        assert_eq!(d("0s"), Some(Duration::zero()));
+        for bad in [
+            "",
+            "s",
+            "2h",
+            "7200",
+            "-1s",
+            "+1s",
+            "1.s",
+            ".5s",
+            "1.0000000001s",
+            "1e3s",
+            "PT2H",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
     }
 
     #[test]

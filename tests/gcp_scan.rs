@@ -308,7 +308,7 @@ fn keys_are_credentials_and_google_managed_ones_are_not_long_lived() {
             .count()
     };
     assert_eq!(by_kind("user-managed-key", "active"), 1);
-    assert_eq!(by_kind("user-managed-key", "disabled"), 1);
+    assert_eq!(by_kind("user-managed-key", "inactive"), 1, "a disabled key");
     assert_eq!(by_kind("google-managed-key", "active"), 1);
     let user = deployer
         .iter()

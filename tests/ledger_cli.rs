@@ -222,3 +222,112 @@ fn ledger_import_writes_json_lines_and_names_bad_input() {
         .code(2)
         .stderr(predicate::str::contains("bad.jsonl:1"));
 }
+
+/// A GCP snapshot of acme-prod: the migrator service account with its unconditional
+/// `roles/cloudsql.admin` binding, and the project's PAM grants as `jitgap collect` keeps them.
+fn gcp_snapshot(dir: &Path, grants: &Value) {
+    let project = dir.join("snap/gcp/acme-prod");
+    std::fs::create_dir_all(&project).unwrap();
+    let email = "migrator@acme-prod.iam.gserviceaccount.com";
+    let docs = [
+        (
+            "project.json",
+            json!({"name": "projects/123456789012", "parent": "folders/345678901234",
+                   "projectId": "acme-prod", "state": "ACTIVE"}),
+        ),
+        (
+            "service-accounts.json",
+            json!({"accounts": [{"name": format!("projects/acme-prod/serviceAccounts/{email}"),
+                   "projectId": "acme-prod", "uniqueId": "104857600000000000003", "email": email,
+                   "displayName": "Schema migrator", "oauth2ClientId": "104857600000000000003"}]}),
+        ),
+        (
+            "iam-policy.json",
+            json!({"version": 3, "etag": "BwYb3xR8aQA=", "bindings": [
+                {"role": "roles/cloudsql.admin", "members": [format!("serviceAccount:{email}")]}]}),
+        ),
+        (
+            "pam-grants.json",
+            json!({"projects/acme-prod/locations/global/entitlements/db-breakglass": grants}),
+        ),
+    ];
+    for (name, doc) in docs {
+        std::fs::write(project.join(name), doc.to_string()).unwrap();
+    }
+    std::fs::write(
+        dir.join("snap/manifest.json"),
+        r#"{"collected_at": "2026-09-01T12:00:00Z"}"#,
+    )
+    .unwrap();
+}
+
+/// `--ledger gcp-pam:SNAPSHOT` reads the PAM grants `jitgap collect` saved: three 8-hour grants
+/// renewed back to back are stretched; a bad grant list stops the run naming file and pointer.
+#[test]
+fn gcp_pam_grants_of_a_snapshot_feed_the_ledger() {
+    let t = tempfile::tempdir().unwrap();
+    let chain: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/fixtures/ledger/gcp-pam/stretched.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    gcp_snapshot(t.path(), &chain);
+    let out = jitgap(t.path())
+        .args(["scan", "--from", "snap", "--format", "json"])
+        .args(["--ledger", "gcp-pam:snap", "--allow-incomplete"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["ledger"]["grants"], 3, "{:#}", r["ledger"]);
+    assert_eq!(r["ledger"]["ended"], 3);
+    assert_eq!(r["ledger"]["stretched"], 1);
+    assert_eq!(r["ledger"]["untraceable"], 0);
+    let s = findings(&r, "LED003");
+    assert_eq!(s.len(), 1, "{:#}", r["findings"]);
+    assert_eq!(
+        s[0]["identity"],
+        "migrator@acme-prod.iam.gserviceaccount.com"
+    );
+    let message = s[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("3 grants") && message.contains("roles/cloudsql.admin"),
+        "{message}"
+    );
+    let evidence = s[0]["evidence"].to_string();
+    assert!(
+        evidence.contains("pam-grants.json")
+            && evidence.contains(
+                "/projects~1acme-prod~1locations~1global~1entitlements~1db-breakglass/grants/2"
+            ),
+        "{evidence}"
+    );
+
+    // With the project normalized, the unconditional binding PAM did not add outlives each
+    // grant: three zombies, and the binding is standing access no active grant covers.
+    let scope = r["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["boundary"] == "gcp" && s["scope"] == "acme-prod")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(scope["status"], "complete", "{scope}");
+    assert_eq!(r["ledger"]["zombies"], 3, "{:#}", r["ledger"]);
+    // One finding for the one binding (the same identity, role and target), three zombies.
+    assert_eq!(findings(&r, "LED002").len(), 1, "{:#}", r["findings"]);
+    assert_eq!(r["ledger"]["orphans"], 1, "{:#}", r["ledger"]);
+
+    // A time that is not one: exit 2, the file and the pointer named.
+    let mut bad = chain.clone();
+    bad["grants"][1]["auditTrail"]["accessGrantTime"] = json!("yesterday");
+    std::fs::write(t.path().join("bad.json"), bad.to_string()).unwrap();
+    jitgap(t.path())
+        .args(["scan", "--from", "snap", "--ledger", "gcp-pam:bad.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.json: /grants/1/auditTrail/accessGrantTime: `yesterday` is not an RFC 3339 time",
+        ));
+}

@@ -1,12 +1,17 @@
 //! Ledger importers on recorded native exports (`tests/fixtures/ledger/`): the neutral JSON Lines
 //! ledger, CloudTrail (log files and `lookup-events` output), the Vault file audit device,
-//! Teleport audit events and Azure PIM schedule requests (`ledger_import/azure_pim*.rs`). What
-//! they write conforms to `schemas/ledger.schema.json` and reads back unchanged.
+//! Teleport audit events, Azure PIM schedule requests (`ledger_import/azure_pim*.rs`) and
+//! Google Cloud PAM grants (`ledger_import/gcp_pam*.rs`). What they write conforms to
+//! `schemas/ledger.schema.json` and reads back unchanged.
 
 #[path = "ledger_import/azure_pim.rs"]
 mod azure_pim;
 #[path = "ledger_import/azure_pim_reconcile.rs"]
 mod azure_pim_reconcile;
+#[path = "ledger_import/gcp_pam.rs"]
+mod gcp_pam;
+#[path = "ledger_import/gcp_pam_reconcile.rs"]
+mod gcp_pam_reconcile;
 
 use chrono::{DateTime, Utc};
 use jitgap::ledger::import::{Doc, cloudtrail, read_docs, teleport, vault_audit};
@@ -59,6 +64,7 @@ fn all_imported() -> Vec<(ImportKind, Vec<Grant>)> {
         (ImportKind::VaultAudit, "vault_audit/audit.log"),
         (ImportKind::Teleport, "teleport/events.jsonl"),
         (ImportKind::AzurePim, "azure-pim"),
+        (ImportKind::GcpPam, "gcp-pam"),
     ]
     .into_iter()
     .map(|(kind, rel)| {

@@ -255,3 +255,163 @@ fn azure_input_errors_name_the_line() {
         assert!(!all.contains(secret.1), "{all}");
     }
 }
+
+fn gcp_line(id: &str, secret_env: &str) -> String {
+    serde_json::json!({"kind": "gcp-service-account-key", "id": id, "secret_env": secret_env})
+        .to_string()
+}
+
+/// Everything of `dir` a run wrote (reports), as text.
+fn written(dir: &std::path::Path) -> String {
+    let mut text = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            text += &written(&p);
+        } else if let Ok(t) = std::fs::read_to_string(&p) {
+            text += &t;
+        }
+    }
+    text
+}
+
+#[test]
+fn gcp_service_account_keys_against_a_fake_token_endpoint() {
+    use support::fake_http::FakeHttp;
+    use support::gcp_key::{EMAIL, TestKey, form, key_name};
+    let token = "ya29.c.cli-fake-token-Tq7Wm3Lp0";
+    let fake = FakeHttp::start();
+    fake.on(
+        "POST",
+        "/gone",
+        400,
+        serde_json::json!({"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+            .to_string(),
+    );
+    fake.on(
+        "POST",
+        "/live",
+        200,
+        serde_json::json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+            .to_string(),
+    );
+    fake.on("POST", "/busy", 503, "{}");
+    let (gone, live) = (TestKey::generate(), TestKey::generate());
+    let (gone_id, live_id) = (
+        "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c",
+    );
+    let t = tempfile::tempdir().unwrap();
+    // One key in the variable, the other in a file the variable names.
+    let gone_json = gone.json(EMAIL, gone_id, "https://oauth2.googleapis.com/token");
+    let file = t.path().join("live-key.json");
+    std::fs::write(
+        &file,
+        live.json(EMAIL, live_id, "https://oauth2.googleapis.com/token"),
+    )
+    .unwrap();
+    let file_text = file.display().to_string();
+    let env = [
+        ("GCP_OLD_KEY", gone_json.as_str()),
+        ("GCP_KEY_FILE", file_text.as_str()),
+    ];
+    let gone_line = gcp_line(&key_name(EMAIL, gone_id), "GCP_OLD_KEY");
+    let live_line = gcp_line(&key_name(EMAIL, live_id), "GCP_KEY_FILE");
+    let url = |path: &str| format!("{}{path}", fake.url);
+    let mut everything = String::new();
+
+    let gone_url = url("/gone");
+    let (code, v, all) = verify(
+        t.path(),
+        std::slice::from_ref(&gone_line),
+        &["--gcp-token-url", &gone_url],
+        &env,
+    );
+    everything += &all;
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(v["results"][0]["kind"], "gcp-service-account-key");
+    assert_eq!(v["results"][0]["id"], key_name(EMAIL, gone_id));
+    assert_eq!(v["results"][0]["verdict"], "effective");
+
+    let live_url = url("/live");
+    let (code, v, all) = verify(
+        t.path(),
+        std::slice::from_ref(&live_line),
+        &["--gcp-token-url", &live_url],
+        &env,
+    );
+    everything += &all;
+    assert_eq!(code, 1, "{all}");
+    assert_eq!(v["results"][0]["verdict"], "not-effective");
+
+    let busy_url = url("/busy");
+    let (code, v, all) = verify(
+        t.path(),
+        &[gone_line.clone(), live_line.clone()],
+        &["--gcp-token-url", &busy_url],
+        &env,
+    );
+    everything += &all;
+    assert_eq!(code, 3, "{all}");
+    assert_eq!(v["results"][1]["verdict"], "inconclusive");
+
+    // scan --probe: the token URL from [sources.gcp], which alone asks for no GCP scan.
+    std::fs::write(
+        t.path().join("jitgap.toml"),
+        format!("[sources.gcp]\ntoken_url = \"{live_url}\"\n"),
+    )
+    .unwrap();
+    std::fs::write(t.path().join("creds.jsonl"), live_line.clone() + "\n").unwrap();
+    let out = support::cli::jitgap(t.path())
+        .args([
+            "scan",
+            "--demo",
+            "--probe",
+            "creds.jsonl",
+            "--format",
+            "json,markdown",
+        ])
+        .args(["--out", "reports", "--fail-on", "not-effective"])
+        .envs(env)
+        .output()
+        .unwrap();
+    everything += &String::from_utf8_lossy(&out.stdout);
+    everything += &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{everything}");
+    let reports = written(&t.path().join("reports"));
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path().join("reports/jitgap-report.json")).unwrap(),
+    )
+    .unwrap();
+    let probes = report["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 1, "{probes:#?}");
+    assert_eq!(probes[0]["verdict"], "not-effective");
+    assert_eq!(probes[0]["kind"], "gcp-service-account-key");
+    everything += &reports;
+
+    let requests = fake.requests();
+    assert_eq!(
+        requests.len(),
+        5,
+        "1 + 1 + 2 + 1 keys over the four runs: {requests:#?}"
+    );
+    let mut needles: Vec<String> = gone.body_lines();
+    needles.extend(live.body_lines());
+    for r in &requests {
+        let jwt = form(&r.body)
+            .into_iter()
+            .find(|(k, _)| k == "assertion")
+            .map(|(_, v)| v)
+            .unwrap();
+        assert!(gone.verifies(&jwt) || live.verifies(&jwt));
+        needles.push(jwt.rsplit_once('.').unwrap().1.to_string());
+        needles.push(jwt);
+    }
+    needles.extend([token.to_string(), "cli-fake-token".to_string()]);
+    for n in &needles {
+        assert!(
+            !everything.contains(n.as_str()),
+            "{n} reached an output:\n{everything}"
+        );
+    }
+}

@@ -58,7 +58,7 @@ pub(crate) fn names_identity(g: &Grant, ident: &Identity, paths: &PathScopes) ->
     if !scope_ok {
         return false;
     }
-    if g.identity == ident.id || g.identity == ident.name {
+    if g.identity == ident.id || g.identity == ident.name || names_email(&g.identity, ident) {
         return true;
     }
     if (g.identity.contains('*') || g.identity.contains('?'))
@@ -71,6 +71,18 @@ pub(crate) fn names_identity(g: &Grant, ident: &Identity, paths: &PathScopes) ->
         return true;
     }
     vault_lease_matches(g, &ident.name)
+}
+
+/// An email address names the identity whose name or `email` attribute it is, in any case
+/// (brokers and platforms such as Google Cloud PAM record a requester by email; mail domains
+/// and, in practice, service-account addresses ignore case).
+fn names_email(email: &str, ident: &Identity) -> bool {
+    email.contains('@')
+        && (email.eq_ignore_ascii_case(&ident.name)
+            || ident
+                .attributes
+                .get("email")
+                .is_some_and(|e| e.eq_ignore_ascii_case(email)))
 }
 
 fn vault_lease_matches(g: &Grant, username: &str) -> bool {
@@ -128,6 +140,61 @@ pub(crate) fn covers_path(g: &Grant, ident_scope: &str, p: &AccessPath) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_name_identities_in_any_case() {
+        let ident = |name: &str, email: Option<&str>| Identity {
+            id: "104857600000000000003".into(),
+            name: name.into(),
+            boundary: Boundary::new("gcp"),
+            scope: "acme-prod".into(),
+            kind: "service-account".into(),
+            created_at: None,
+            last_used: None,
+            attributes: email
+                .map(|e| [("email".to_string(), e.to_string())].into())
+                .unwrap_or_default(),
+            evidence: vec![],
+        };
+        let grant = |identity: &str| Grant {
+            ledger_version: 1,
+            grant_id: "g".into(),
+            boundary: Boundary::new("gcp"),
+            scope: "acme-prod".into(),
+            identity: identity.into(),
+            entitlement: String::new(),
+            target: String::new(),
+            task: None,
+            requested_by: None,
+            approved_by: None,
+            issued_at: None,
+            expires_at: None,
+            revoked_at: None,
+            source: "t".into(),
+            labels: Default::default(),
+            evidence: vec![],
+        };
+        let paths = PathScopes::default();
+        let email = "migrator@acme-prod.iam.gserviceaccount.com";
+        let upper = "Migrator@ACME-prod.iam.gserviceaccount.com";
+        assert!(names_identity(&grant(upper), &ident(email, None), &paths));
+        assert!(names_identity(
+            &grant(upper),
+            &ident("Schema migrator", Some(email)),
+            &paths
+        ));
+        assert!(!names_identity(
+            &grant("other@acme-prod.iam.gserviceaccount.com"),
+            &ident(email, None),
+            &paths
+        ));
+        // Without an `@` nothing but the exact name matches.
+        assert!(!names_identity(
+            &grant("MIGRATOR"),
+            &ident("migrator", None),
+            &paths
+        ));
+    }
 
     #[test]
     fn vault_usernames() {

@@ -3,10 +3,13 @@
 //!
 //! One object per line, blank lines ignored:
 //! `{"kind": "aws-access-key", "id": "AKIA…", "secret_env": "OLD_KEY_SECRET"}` —
-//! `kind` is `aws-access-key`, `postgres-login`, `mysql-login` or `azure-client-secret`;
-//! `id` the key id, a URL without password or the Azure client (application) id; `tenant`
+//! `kind` is `aws-access-key`, `postgres-login`, `mysql-login`, `azure-client-secret` or
+//! `gcp-service-account-key`; `id` the key id, a URL without password, the Azure client
+//! (application) id, or the Google Cloud key's name
+//! (`projects/P/serviceAccounts/EMAIL/keys/KEY_ID`, or the service account's email); `tenant`
 //! the Entra tenant id or domain (`azure-client-secret` only, and required there); exactly
-//! one of `secret` (the value) or `secret_env` (a variable that holds it).
+//! one of `secret` (the value) or `secret_env` (a variable that holds it; for a
+//! `gcp-service-account-key`, the key JSON or the path of the key file).
 
 use std::io::Read;
 use std::path::Path;

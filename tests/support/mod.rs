@@ -3,6 +3,7 @@ pub mod cli;
 pub mod fake_azure;
 pub mod fake_gcp;
 pub mod fake_http;
+pub mod gcp_key;
 pub mod mariadb;
 pub mod moto;
 pub mod pipeline;

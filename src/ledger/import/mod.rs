@@ -12,9 +12,10 @@
 //! | `vault-audit` | the Vault file audit device (JSON lines; `*.log`, `*.json`, `*.jsonl`) |
 //! | `teleport`    | Teleport audit events, JSON lines or a JSON array                      |
 //! | `azure-pim`   | Azure PIM `roleAssignmentScheduleRequests` (ARM or Graph, as `az rest` saves them) |
+//! | `gcp-pam`     | Google Cloud PAM grants (`grants.list` pages, `gcloud pam grants list` output, a snapshot's `gcp/<project>/pam-grants.json`) |
 //! | `vault`       | the live Vault API (`VAULT_ADDR`, `VAULT_TOKEN`), not a file: [`vault`] |
 //!
-//! # Adding an importer (GCP PAM grants, Azure PIM schedule requests, …)
+//! # Adding an importer
 //!
 //! 1. Add a variant to [`ImportKind`] with its spelling in `as_str` (e.g. `gcp-pam`).
 //! 2. Create `import/<name>.rs` with a comment naming the documentation or source code the native
@@ -34,6 +35,8 @@
 pub mod azure_pim;
 mod azure_pim_request;
 pub mod cloudtrail;
+pub mod gcp_pam;
+mod gcp_pam_grant;
 pub mod jsonl;
 pub mod teleport;
 pub mod vault;
@@ -58,6 +61,7 @@ pub enum ImportKind {
     Vault,
     Teleport,
     AzurePim,
+    GcpPam,
 }
 
 impl ImportKind {
@@ -68,6 +72,7 @@ impl ImportKind {
         ImportKind::Vault,
         ImportKind::Teleport,
         ImportKind::AzurePim,
+        ImportKind::GcpPam,
     ];
 
     /// The spelling in `--ledger KIND:PATH`.
@@ -79,6 +84,7 @@ impl ImportKind {
             ImportKind::Vault => "vault",
             ImportKind::Teleport => "teleport",
             ImportKind::AzurePim => "azure-pim",
+            ImportKind::GcpPam => "gcp-pam",
         }
     }
 
@@ -145,6 +151,8 @@ pub fn import_file(kind: ImportKind, path: &Path) -> Result<Vec<Grant>, LedgerEr
         ImportKind::VaultAudit => run::<vault_audit::VaultAudit>(path),
         ImportKind::Teleport => run::<teleport::Teleport>(path),
         ImportKind::AzurePim => run::<azure_pim::AzurePim>(path),
+        // A directory may be a snapshot: its gcp/<project>/pam-grants.json are read.
+        ImportKind::GcpPam => Ok(gcp_pam::import_path(path)?.grants),
         ImportKind::Vault => Err(LedgerError::in_file(
             path.display().to_string(),
             "the `vault` ledger reads the live Vault API (set VAULT_ADDR and VAULT_TOKEN), not a file; \
@@ -351,7 +359,7 @@ mod tests {
         }
         let e = "gcp".parse::<ImportKind>().unwrap_err().to_string();
         assert!(
-            e.contains("jsonl, cloudtrail, vault-audit, vault, teleport, azure-pim"),
+            e.contains("jsonl, cloudtrail, vault-audit, vault, teleport, azure-pim, gcp-pam"),
             "{e}"
         );
     }
@@ -376,7 +384,11 @@ mod tests {
         );
         assert_eq!(
             parse_spec("gcp-pam:x.json"),
-            (ImportKind::Jsonl, "gcp-pam:x.json".into())
+            (ImportKind::GcpPam, "x.json".into())
+        );
+        assert_eq!(
+            parse_spec("gcp-pim:x.json"),
+            (ImportKind::Jsonl, "gcp-pim:x.json".into())
         );
     }
 

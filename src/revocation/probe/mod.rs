@@ -7,6 +7,7 @@
 //! | `postgres-login` | connect (+ `SELECT 1`) | `28P01`; `28000` role missing / not permitted to log in |
 //! | `mysql-login` | connect (+ `SELECT 1`) | 1045 access denied, 4151/3118 account locked, 1862 password expired |
 //! | `azure-client-secret` | one Entra client-credentials token request (`tenant` required) | AADSTS7000215 invalid secret, AADSTS7000222 expired secret, AADSTS700016 application not in the tenant |
+//! | `gcp-service-account-key` | one signed-JWT token grant at the Google token endpoint | HTTP 400 `invalid_grant` (key deleted or disabled, service account deleted) |
 //!
 //! Accepted → `not-effective` (the credential still works). Anything else — throttling, a
 //! network error, a timeout, TLS, a host-based refusal, an ambiguous 403, an unknown code —
@@ -16,6 +17,7 @@
 
 mod aws;
 mod azure;
+mod gcp;
 mod mysql;
 mod postgres;
 
@@ -36,7 +38,8 @@ crate::model::kebab_enum!(
         AwsAccessKey => "aws-access-key",
         PostgresLogin => "postgres-login",
         MysqlLogin => "mysql-login",
-        AzureClientSecret => "azure-client-secret"
+        AzureClientSecret => "azure-client-secret",
+        GcpServiceAccountKey => "gcp-service-account-key"
     }
 );
 
@@ -54,6 +57,11 @@ pub enum IdError {
          `common`, `organizations` and `consumers` cannot issue a client-credentials token"
     )]
     NotTenant,
+    #[error(
+        "`id` is not a Google Cloud service-account key: expected the key's name \
+         (projects/PROJECT/serviceAccounts/EMAIL/keys/KEY_ID) or the service account's email"
+    )]
+    NotGcpKey,
     #[error("missing `tenant`: {kind} needs the Entra tenant id or domain")]
     TenantMissing { kind: ProbeKind },
     #[error("`tenant` is only for azure-client-secret; a {kind} line takes none")]
@@ -113,7 +121,8 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct ProbeInput {
     pub kind: ProbeKind,
-    /// AWS access key id, a PostgreSQL / MySQL URL without password, or an Azure client id.
+    /// AWS access key id, a PostgreSQL / MySQL URL without password, an Azure client id, or a
+    /// Google Cloud service-account key's name (or its service account's email).
     pub id: String,
     /// The Entra tenant (id or domain) of an `azure-client-secret`; `None` for the others.
     pub tenant: Option<String>,
@@ -151,6 +160,7 @@ impl ProbeInput {
             ProbeKind::PostgresLogin => postgres::check_id(&id)?,
             ProbeKind::MysqlLogin => mysql::check_id(&id)?,
             ProbeKind::AzureClientSecret => azure::check_id(&id)?,
+            ProbeKind::GcpServiceAccountKey => gcp::check_id(&id)?,
         }
         Ok(ProbeInput {
             kind,
@@ -163,11 +173,14 @@ impl ProbeInput {
 
 /// Where the probes go. `aws_endpoint_url: None` = the AWS default endpoint (honouring
 /// `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL`); `azure_authority_url` is the Entra
-/// authority without a trailing slash (default `https://login.microsoftonline.com`).
+/// authority without a trailing slash (default `https://login.microsoftonline.com`);
+/// `gcp_token_url` the Google OAuth 2.0 token endpoint (default
+/// `https://oauth2.googleapis.com/token`), also the `aud` of the assertions sent there.
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
     pub aws_endpoint_url: Option<String>,
     pub azure_authority_url: String,
+    pub gcp_token_url: String,
 }
 
 impl Default for ProbeOptions {
@@ -175,6 +188,7 @@ impl Default for ProbeOptions {
         ProbeOptions {
             aws_endpoint_url: None,
             azure_authority_url: crate::scan::azure::authority_url(None, None),
+            gcp_token_url: crate::scan::gcp::token_url(None, None),
         }
     }
 }
@@ -182,12 +196,14 @@ impl Default for ProbeOptions {
 impl ProbeOptions {
     /// From the command's boundary flags (`--aws-endpoint-url`, else `AWS_ENDPOINT_URL`;
     /// `--azure-authority-url`, else `authority_url` in `azure`, the `[sources.azure]` table
-    /// when the command read a config, else the public cloud's authority).
+    /// when the command read a config, else the public cloud's authority; `--gcp-token-url`,
+    /// else `token_url` in `[sources.gcp]`, else Google's token endpoint).
     pub fn from_flags(
         flags: Option<&clap::ArgMatches>,
         sources: Option<&std::collections::BTreeMap<String, toml::Value>>,
     ) -> ProbeOptions {
         let azure = sources.and_then(|s| s.get(crate::scan::azure::BOUNDARY.as_str()));
+        let gcp = sources.and_then(|s| s.get(crate::scan::gcp::BOUNDARY.as_str()));
         let flag = flags
             .and_then(|f| f.try_get_one::<String>("aws_endpoint_url").ok().flatten())
             .cloned();
@@ -198,6 +214,7 @@ impl ProbeOptions {
                     .filter(|e| !e.is_empty())
             }),
             azure_authority_url: crate::scan::azure::authority_url(flags, azure),
+            gcp_token_url: crate::scan::gcp::token_url(flags, gcp),
         }
     }
 }
@@ -251,6 +268,7 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
                 let tenant = input.tenant.as_deref().unwrap_or_default();
                 azure::probe(tenant, &input.id, secret, opts).await
             }
+            ProbeKind::GcpServiceAccountKey => gcp::probe(&input.id, secret, opts).await,
         }
     };
     // Each probe bounds its own calls; this is the backstop.
@@ -260,6 +278,11 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
             "no answer within {} s",
             (PROBE_TIMEOUT + Duration::from_secs(5)).as_secs()
         )),
+    };
+    // A key file's path is no secret (the probe scrubs the key it holds); the key JSON is.
+    let secret = match input.kind {
+        ProbeKind::GcpServiceAccountKey => gcp::secret_text(secret),
+        _ => secret,
     };
     ProbeResult {
         kind: input.kind,
@@ -360,6 +383,19 @@ mod tests {
         assert_eq!(
             ProbeOptions::default().azure_authority_url,
             "https://login.microsoftonline.com"
+        );
+    }
+
+    #[test]
+    fn the_gcp_token_url_comes_from_the_config_else_google() {
+        let section: toml::Value =
+            toml::from_str("enabled = false\ntoken_url = \"http://127.0.0.1:8444/token\"").unwrap();
+        let sources = std::collections::BTreeMap::from([("gcp".to_string(), section)]);
+        let opts = ProbeOptions::from_flags(None, Some(&sources));
+        assert_eq!(opts.gcp_token_url, "http://127.0.0.1:8444/token");
+        assert_eq!(
+            ProbeOptions::default().gcp_token_url,
+            "https://oauth2.googleapis.com/token"
         );
     }
 

@@ -32,7 +32,12 @@ pub struct ProjectAccounts {
 }
 
 /// An active user-managed key: id, created, expiry, evidence.
-type ActiveKey = (String, DateTime<Utc>, Option<DateTime<Utc>>, Evidence);
+type ActiveKey = (
+    String,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Evidence,
+);
 
 pub fn signal(
     kind: &str,
@@ -55,6 +60,15 @@ pub fn signal(
         severity: None,
         at: None,
         evidence,
+    }
+}
+
+/// `2f9c1e0d7b6a…`: a key id short enough for an entitlement column.
+pub fn short_key(id: &str) -> String {
+    if id.len() > 12 {
+        format!("{}…", &id[..12])
+    } else {
+        id.to_string()
     }
 }
 
@@ -193,7 +207,7 @@ pub fn read(
                         );
                         let expired = before.is_some_and(|b| b <= now);
                         let status = if key.disabled {
-                            "disabled"
+                            "inactive"
                         } else if expired {
                             "expired"
                         } else {
@@ -224,8 +238,7 @@ pub fn read(
                             evidence: vec![kev.clone()],
                         });
                         if user && status == "active" && !sa.disabled {
-                            let created = after.unwrap_or(now);
-                            active_user.push((key.id().to_string(), created, before, kev));
+                            active_user.push((key.id().to_string(), after, before, kev));
                         }
                     }
                     if active_user.is_empty() {
@@ -241,7 +254,7 @@ pub fn read(
                             .iter()
                             .filter(|(_, _, b, _)| b.is_none_or(never))
                             .count();
-                        let oldest = active_user.iter().map(|(_, c, _, _)| *c).min();
+                        let oldest = active_user.iter().filter_map(|(_, c, _, _)| *c).min();
                         (
                             CredentialLifetime::LongLived,
                             Decision::new(
@@ -266,29 +279,36 @@ pub fn read(
         };
         // Key signals.
         for (kid, created, before, kev) in &active_user {
-            let age = now - *created;
-            if age > policy.max_credential_age {
-                out.signals.push(signal(
-                    "gcp-key-too-old",
-                    scope,
-                    &id,
-                    &format!("key {kid}"),
-                    &email,
-                    format!(
-                        "user-managed key {kid} of {email} was created {} ({} ago), older than max_credential_age {}{}",
-                        day(*created),
-                        format_duration(age),
-                        format_duration(policy.max_credential_age),
-                        if before.is_none_or(never) { "; it never expires" } else { "" }
-                    ),
-                    vec![kev.clone()],
-                ));
+            let short = short_key(kid);
+            if let Some(created) = created {
+                let age = now - *created;
+                if age > policy.max_credential_age {
+                    out.signals.push(signal(
+                        "gcp-key-too-old",
+                        scope,
+                        &id,
+                        &format!("key {short}"),
+                        &email,
+                        format!(
+                            "user-managed key {kid} of {email} was created {} ({} ago), older than max_credential_age {}{}",
+                            day(*created),
+                            format_duration(age),
+                            format_duration(policy.max_credential_age),
+                            if before.is_none_or(never) { "; it never expires" } else { "" }
+                        ),
+                        vec![kev.clone()],
+                    ));
+                }
             }
             if let Some(doc) = &key_auth_doc {
                 let idle_since = now - policy.stale_after;
-                if *created < idle_since {
+                // A key of unknown age may be old: only its use can clear it.
+                if created.is_none_or(|c| c < idle_since) {
                     let last = key_auth.get(&kid.to_ascii_lowercase());
-                    let unused = last.is_none_or(|(t, _)| *t < idle_since);
+                    // Policy Analyzer reports the day (US Pacific): the use may be as late
+                    // as that day's end.
+                    let unused =
+                        last.is_none_or(|(t, _)| *t + chrono::Duration::days(1) < idle_since);
                     if unused {
                         let mut evidence = vec![kev.clone()];
                         let said = match last {
@@ -306,7 +326,7 @@ pub fn read(
                             "gcp-key-unused",
                             scope,
                             &id,
-                            &format!("key {kid}"),
+                            &format!("key {short}"),
                             &email,
                             format!(
                                 "user-managed key {kid} of {email} is active but unused: {said}, longer than stale_after {}",

@@ -171,7 +171,12 @@ pub fn read(
                             evidence.clone(),
                         ));
                     }
-                    if standing && cat.is_impersonation(&b.role) {
+                    // A condition on `resource.` narrows which accounts it reaches.
+                    let every = b
+                        .condition
+                        .as_ref()
+                        .is_none_or(|c| !c.expression.contains("resource."));
+                    if standing && every && cat.is_impersonation(&b.role) {
                         paths.inv.signals.push(signal(
                             "gcp-project-wide-impersonation",
                             &paths.scope,

@@ -39,39 +39,13 @@ pub fn object<T: DeserializeOwned>(
 
 pub use crate::scan::json::{escape, time};
 
-/// A protobuf Duration as JSON carries it: seconds with an `s` suffix (`"3600s"`,
-/// `"0.5s"`); `None` when it is not one.
+/// A protobuf Duration as JSON carries it (`"3600s"`); `None` when it is not one.
 pub fn duration(text: &str) -> Option<Duration> {
-    let secs = text.trim().strip_suffix('s')?;
-    let (whole, frac) = secs.split_once('.').unwrap_or((secs, ""));
-    let whole: i64 = whole.parse().ok().filter(|w| *w >= 0)?;
-    let nanos: i64 = if frac.is_empty() {
-        0
-    } else {
-        if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        format!("{frac:0<9}").parse().ok()?
-    };
-    Some(Duration::seconds(whole) + Duration::nanoseconds(nanos))
+    crate::time::parse_protobuf_duration(text)
 }
 
 /// `9999-12-31T23:59:59Z` and later: what IAM writes for "never expires".
 pub fn never(t: DateTime<Utc>) -> bool {
     use chrono::Datelike;
     t.year() >= 9999
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration("7200s"), Some(Duration::hours(2)));
-        assert_eq!(duration("0.5s"), Some(Duration::milliseconds(500)));
-        assert_eq!(duration("2h"), None);
-        assert_eq!(duration("-1s"), None);
-        assert_eq!(duration("s"), None);
-    }
 }

@@ -169,7 +169,7 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
                     "gcp-key-never-expires",
                     &scope,
                     &a.identity.id,
-                    &format!("key {kid}"),
+                    &format!("key {}", accounts::short_key(kid)),
                     &a.email,
                     format!(
                         "user-managed key {kid} of {} never expires (validBeforeTime 9999-12-31) and the account holds {}",

@@ -321,6 +321,10 @@ pub fn removals(
         a == b || (project.iter().any(|p| p == a) && project.iter().any(|p| p == b))
     };
     for g in grants {
+        // People's grants are not non-human identities' access.
+        if !g.requester.ends_with(".gserviceaccount.com") {
+            continue;
+        }
         if g.externally_modified {
             paths.inv.signals.push(signal(
                 "gcp-pam-externally-modified",
@@ -336,10 +340,6 @@ pub fn removals(
             ));
         }
         if !matches!(g.state.as_str(), "ENDED" | "REVOKED") {
-            continue;
-        }
-        // People's grants are not non-human identities' access.
-        if !g.requester.ends_with(".gserviceaccount.com") {
             continue;
         }
         let who = identity_of(paths, &g.requester);

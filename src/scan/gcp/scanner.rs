@@ -52,9 +52,8 @@ struct GcpSection {
     organization: Option<String>,
     #[serde(default)]
     endpoint_url: Option<String>,
-    /// Read by [`token_url`] for `verify`; listed so the section accepts it.
+    /// Read by [`token_url`] for `verify`; a section holding only it asks for no scan.
     #[serde(default)]
-    #[allow(dead_code)]
     token_url: Option<String>,
 }
 
@@ -105,7 +104,14 @@ fn options(
         .map(|v| v.clone().try_into())
         .transpose()
         .map_err(|e: toml::de::Error| PlanError(format!("[sources.gcp]: {}", e.message())))?;
-    let section = section.filter(|s| s.enabled);
+    // A section holding only `token_url` is for `scan --probe`, not a request to scan.
+    let section = section.filter(|s| {
+        s.enabled
+            && !(s.token_url.is_some()
+                && s.projects.is_empty()
+                && s.organization.is_none()
+                && s.endpoint_url.is_none())
+    });
     let flagged = !f.gcp_project.is_empty() || f.gcp_organization.is_some();
     if !flagged && section.is_none() {
         if f.gcp_endpoint_url.is_some() {
@@ -269,6 +275,25 @@ impl Scanner for GcpScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_section_with_only_a_token_url_asks_for_no_scan() {
+        let flags = GcpFlags::augment_args(clap::Command::new("t")).get_matches_from(["t"]);
+        let section = |text: &str| toml::from_str::<toml::Value>(text).unwrap();
+        let probe_only = section("token_url = \"http://127.0.0.1:8444/token\"");
+        assert!(options(&flags, Some(&probe_only)).unwrap().is_none());
+        assert_eq!(
+            token_url(None, Some(&probe_only)),
+            "http://127.0.0.1:8444/token"
+        );
+        let err = options(&flags, Some(&section(""))).unwrap_err();
+        assert!(err.0.contains("names no project"), "{}", err.0);
+        let both = section("projects = [\"acme-prod\"]\ntoken_url = \"http://x/token\"");
+        assert_eq!(
+            options(&flags, Some(&both)).unwrap().unwrap().projects,
+            ["acme-prod"]
+        );
+    }
 
     #[test]
     fn project_ids() {
