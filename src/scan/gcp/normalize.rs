@@ -153,6 +153,8 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
             ));
         }
     }
+    // The same words whatever order the projects were read in.
+    held.values_mut().for_each(|v| v.sort());
     for n in out.iter_mut() {
         let scope = n
             .inventory
