@@ -12,6 +12,7 @@
 //!   `max_backoff = "30s"`).
 
 pub(crate) mod backoff;
+pub mod bearer;
 pub(crate) mod http;
 pub(crate) mod retry;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+pub use bearer::Bearer;
 pub use http::{check_base_url, client};
 pub use retry::{NetError, Reply, send};
 

@@ -68,6 +68,38 @@ pub enum NetError {
 }
 
 impl NetError {
+    /// The same error with `scrub` applied to every text it carries (a token removed).
+    pub fn scrubbed(self, scrub: impl Fn(&str) -> String) -> NetError {
+        match self {
+            NetError::Status {
+                method,
+                url,
+                status,
+                excerpt,
+                attempts,
+            } => NetError::Status {
+                method,
+                url: scrub(&url),
+                status,
+                excerpt: scrub(&excerpt),
+                attempts,
+            },
+            NetError::Transport {
+                method,
+                url,
+                reason,
+                attempts,
+            } => NetError::Transport {
+                method,
+                url: scrub(&url),
+                reason: scrub(&reason),
+                attempts,
+            },
+            NetError::Request(r) => NetError::Request(scrub(&r)),
+            other => other,
+        }
+    }
+
     /// Attempts made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         match self {

@@ -14,6 +14,15 @@ pub fn bad(doc: &Doc, e: &serde_json::Error) -> String {
     )
 }
 
+/// serde_json's message without its trailing ` at line N column M` (the error gives those).
+pub fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// JSON pointer escaping of one reference token (RFC 6901).
 pub fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")

@@ -176,12 +176,12 @@ async fn subscriptions(
     creds: &Credentials,
     live: &Live,
 ) -> (Subscriptions, Option<String>) {
-    let static_tenant = creds.static_token().and_then(|b| b.tenant());
+    let static_tenant = creds.static_token().and_then(super::token::tenant);
     let api = match collect_subscription::arm(&opts.arm_url, creds, live).await {
         Ok(api) => api,
         Err(e) => return (Err(format!("azure subscriptions: {e}")), static_tenant),
     };
-    let tenant = static_tenant.or_else(|| api.bearer().tenant());
+    let tenant = static_tenant.or_else(|| super::token::tenant(api.bearer()));
     if !opts.subscriptions.is_empty() {
         let mut out = Vec::new();
         for id in &opts.subscriptions {

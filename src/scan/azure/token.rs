@@ -20,44 +20,17 @@ use std::time::Duration;
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
 
-/// A bearer token. Its `Debug` does not show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Bearer(String);
+pub use crate::net::Bearer;
 
-impl Bearer {
-    #[cfg(test)]
-    pub(crate) fn new(token: impl Into<String>) -> Bearer {
-        Bearer(token.into())
-    }
-
-    pub(crate) fn secret(&self) -> &str {
-        &self.0
-    }
-
-    /// `text` with every occurrence of the token replaced.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        if self.0.len() < 8 {
-            return text.to_string();
-        }
-        text.replace(&self.0, crate::redact::REDACTED)
-    }
-
-    /// The `tid` claim of a JWT, read without verifying it (only to name the tenant).
-    pub(crate) fn tenant(&self) -> Option<String> {
-        let payload = self.0.split('.').nth(1)?;
-        let bytes = azure_core::base64::decode_url_safe(payload).ok()?;
-        let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-        claims["tid"]
-            .as_str()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-    }
-}
-
-impl std::fmt::Debug for Bearer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Bearer([REDACTED])")
-    }
+/// The `tid` claim of a JWT, read without verifying it (only to name the tenant).
+pub(crate) fn tenant(bearer: &Bearer) -> Option<String> {
+    let payload = bearer.secret().split('.').nth(1)?;
+    let bytes = azure_core::base64::decode_url_safe(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims["tid"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 /// Where tokens come from; cheap to clone (the credentials cache their tokens).
@@ -90,7 +63,7 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// One token for both APIs, used as is.
     pub fn bearer(token: impl Into<String>) -> Credentials {
-        Credentials(Arc::new(Source::Static(Bearer(
+        Credentials(Arc::new(Source::Static(Bearer::new(
             token.into().trim().to_string(),
         ))))
     }
@@ -181,7 +154,7 @@ impl Credentials {
             match answer {
                 Ok(Ok(t)) => {
                     *winner.lock().expect("winner lock") = Some(i);
-                    return Ok(Bearer(t.token.secret().to_string()));
+                    return Ok(Bearer::new(t.token.secret().to_string()));
                 }
                 Ok(Err(e)) => tried.push(format!(
                     "{name}: {}",
@@ -254,14 +227,14 @@ mod tests {
         let payload = azure_core::base64::encode_url_safe(
             br#"{"tid":"9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a"}"#,
         );
-        let b = Bearer(format!("eyJhbGciOiJub25lIn0.{payload}.c2lnbmF0dXJl"));
+        let b = Bearer::new(format!("eyJhbGciOiJub25lIn0.{payload}.c2lnbmF0dXJl"));
         assert_eq!(
-            b.tenant().as_deref(),
+            tenant(&b).as_deref(),
             Some("9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a")
         );
         assert_eq!(format!("{b:?}"), "Bearer([REDACTED])");
         let text = format!("failed with {} in it", b.secret());
         assert_eq!(b.scrub(&text), "failed with [REDACTED] in it");
-        assert_eq!(Bearer("opaque-token-value".into()).tenant(), None);
+        assert_eq!(tenant(&Bearer::new("opaque-token-value")), None);
     }
 }

@@ -299,7 +299,7 @@ impl Api {
         let body = self.scrub(&reply.body);
         let value: Value = serde_json::from_str(&body).map_err(|e| GcpError::Malformed {
             url: self.shown(url),
-            reason: without_position(&e),
+            reason: crate::scan::json::without_position(&e),
             line: e.line(),
             column: e.column(),
         })?;
@@ -314,47 +314,9 @@ impl Api {
     }
 }
 
-/// serde_json's message without its trailing ` at line N column M` (the error gives those).
-fn without_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
-}
-
 /// A network error with the token removed from anything it carries (it never should).
 fn scrub_net(e: crate::net::NetError, bearer: &Bearer) -> GcpError {
-    use crate::net::NetError as N;
-    let e = match e {
-        N::Status {
-            method,
-            url,
-            status,
-            excerpt,
-            attempts,
-        } => N::Status {
-            method,
-            url: bearer.scrub(&url),
-            status,
-            excerpt: bearer.scrub(&excerpt),
-            attempts,
-        },
-        N::Transport {
-            method,
-            url,
-            reason,
-            attempts,
-        } => N::Transport {
-            method,
-            url: bearer.scrub(&url),
-            reason: bearer.scrub(&reason),
-            attempts,
-        },
-        N::Request(r) => N::Request(bearer.scrub(&r)),
-        other => other,
-    };
-    GcpError::Net(e)
+    GcpError::Net(e.scrubbed(|t| bearer.scrub(t)))
 }
 
 #[cfg(test)]

@@ -15,34 +15,7 @@ use std::time::Duration;
 
 pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
-/// A bearer token. Its `Debug` does not show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Bearer(String);
-
-impl Bearer {
-    #[cfg(test)]
-    pub(crate) fn new(token: impl Into<String>) -> Bearer {
-        Bearer(token.into())
-    }
-
-    pub(crate) fn secret(&self) -> &str {
-        &self.0
-    }
-
-    /// `text` with every occurrence of the token replaced.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        if self.0.len() < 8 {
-            return text.to_string();
-        }
-        text.replace(&self.0, crate::redact::REDACTED)
-    }
-}
-
-impl std::fmt::Debug for Bearer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Bearer([REDACTED])")
-    }
-}
+pub use crate::net::Bearer;
 
 /// Where the token comes from; cheap to clone.
 #[derive(Clone)]
@@ -76,7 +49,7 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// A token used as is.
     pub fn bearer(token: impl Into<String>) -> Credentials {
-        Credentials(Arc::new(Source::Static(Bearer(
+        Credentials(Arc::new(Source::Static(Bearer::new(
             token.into().trim().to_string(),
         ))))
     }
@@ -115,7 +88,7 @@ impl Credentials {
             }),
             Source::Adc { creds, from } => {
                 match tokio::time::timeout(timeout, creds.access_token()).await {
-                    Ok(Ok(t)) if !t.token.trim().is_empty() => Ok(Bearer(t.token)),
+                    Ok(Ok(t)) if !t.token.trim().is_empty() => Ok(Bearer::new(t.token)),
                     Ok(Ok(_)) => Err(GcpError::Credential {
                         tried: from.clone(),
                         reason: "it gave an empty token".into(),
