@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::cli::{copy_dir, jitgap, repo};
+use support::cli::{copy_dir, repo, scan_report};
 
 const TENANT: &str = "9e8d7c6b-5a49-4837-a261-0f1e2d3c4b5a";
 const PROD: &str = "00000000-1111-2222-3333-444444444444";
@@ -16,22 +16,8 @@ fn estate() -> PathBuf {
     repo().join("tests/fixtures/azure/estate")
 }
 
-/// `scan --from DIR --format json`: exit code, report, stderr.
 fn scan(dir: &Path) -> (i32, Value, String) {
-    let out = tempfile::tempdir().unwrap();
-    let o = jitgap(&repo())
-        .args(["scan", "--from"])
-        .arg(dir)
-        .args(["--format", "json", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
-    let report = std::fs::read_to_string(out.path().join("jitgap-report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    (o.status.code().unwrap_or(-1), report, stderr)
+    scan_report(dir)
 }
 
 fn name_of(r: &Value, id: &str) -> String {

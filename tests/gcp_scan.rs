@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::cli::{copy_dir, jitgap, repo};
+use support::cli::{copy_dir, repo, scan_report};
 
 const PROD: &str = "acme-prod";
 const DATA: &str = "acme-data";
@@ -16,22 +16,8 @@ fn estate() -> PathBuf {
     repo().join("tests/fixtures/gcp/estate")
 }
 
-/// `scan --from DIR --format json`: exit code, report, stderr.
 fn scan(dir: &Path) -> (i32, Value, String) {
-    let out = tempfile::tempdir().unwrap();
-    let o = jitgap(&repo())
-        .args(["scan", "--from"])
-        .arg(dir)
-        .args(["--format", "json", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
-    let report = std::fs::read_to_string(out.path().join("jitgap-report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    (o.status.code().unwrap_or(-1), report, stderr)
+    scan_report(dir)
 }
 
 /// The local part of a service account's email (`deployer`), else the identity's name.

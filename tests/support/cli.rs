@@ -36,3 +36,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `jitgap scan --from DIR --format json`, run in the repository: exit code, the JSON report
+/// (`null` when none was written), stderr.
+pub fn scan_report(dir: &Path) -> (i32, serde_json::Value, String) {
+    let out = tempfile::tempdir().unwrap();
+    let o = jitgap(&repo())
+        .args(["scan", "--from"])
+        .arg(dir)
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    let report = std::fs::read_to_string(out.path().join("jitgap-report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (o.status.code().unwrap_or(-1), report, stderr)
+}
