@@ -313,3 +313,34 @@ fn gcp_pam_errors_name_the_file_and_the_pointer() {
     let e = err(&dir.path().join("empty"));
     assert!(e.contains("no *.json file"), "{e}");
 }
+
+/// A grant a person requested is no non-human access: counted, not imported.
+#[test]
+fn gcp_pam_grants_of_people_are_left_out_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("page.json")).unwrap()).unwrap();
+    let before = import(&path("page.json"));
+    assert!(!before.grants.is_empty());
+    let mut people = page.clone();
+    for g in people["grants"].as_array_mut().unwrap() {
+        g["requester"] = serde_json::json!("alice@acme.example");
+    }
+    let file = dir.path().join("people.json");
+    std::fs::write(&file, people.to_string()).unwrap();
+    let out = import(&file);
+    assert!(out.grants.is_empty(), "{:#?}", out.grants);
+    assert!(out.people > 0);
+    assert_eq!(
+        out.people + out.never_active + out.pending + out.unknown_state,
+        before.never_active
+            + before.pending
+            + before.unknown_state
+            + before
+                .grants
+                .iter()
+                .map(|g| g.grant_id.split('#').next().unwrap().to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+    );
+}

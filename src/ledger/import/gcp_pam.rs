@@ -44,6 +44,8 @@
 //! - `EXPIRED` (approval timed out), `DENIED`, `WITHDRAWN` and `ACTIVATION_FAILED` grants never
 //!   gave access, and `APPROVAL_AWAITED`, `SCHEDULED`, `ACTIVATING`, `WITHDRAWING` have not yet:
 //!   both are skipped and counted, like states this importer does not know.
+//! - Grants a person requested (a requester that is no `…gserviceaccount.com` service
+//!   account) are not non-human access: skipped and counted (`people`).
 
 use super::gcp_pam_grant::{PamGrant, Phase, kind, looks_like_grant};
 use super::{Doc, ImportKind, Importer, read_docs, text};
@@ -84,6 +86,8 @@ pub struct GcpPamImport {
     pub unknown_state: usize,
     /// Grants listed more than once (counted once).
     pub duplicates: usize,
+    /// Grants a person requested (not a service account): not non-human access, left out.
+    pub people: usize,
     /// Pages that still name a `nextPageToken`: later pages may be missing.
     pub next_pages: usize,
     /// Documents of a directory that hold no grants (another document, a manifest).
@@ -218,6 +222,7 @@ pub fn import_docs(docs: &[Doc], lenient: bool) -> Result<GcpPamImport, LedgerEr
     }
     for (d, g) in &read {
         match g.phase {
+            Phase::Gave if !g.by_service_account() => out.people += 1,
             Phase::Gave => out.grants.extend(g.grants(&docs[*d], &numbers)),
             Phase::Never => out.never_active += 1,
             Phase::Pending => out.pending += 1,

@@ -82,6 +82,15 @@ fn parent_of(name: &str) -> Option<(&str, &str)> {
 }
 
 impl PamGrant {
+    /// Whether a service account asked for it (a person's grant is no non-human access).
+    pub(crate) fn by_service_account(&self) -> bool {
+        self.requester.as_deref().is_some_and(|r| {
+            r.trim()
+                .to_ascii_lowercase()
+                .ends_with(".gserviceaccount.com")
+        })
+    }
+
     /// Read one grant object at `pointer` of `doc`. Errors name the file and the pointer of
     /// the field to blame.
     pub(super) fn read(doc: &Doc, pointer: &str, v: &Value) -> Result<PamGrant, LedgerError> {
