@@ -533,3 +533,28 @@ fn bad_documents_name_the_file_and_the_place() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("project.json"), "{stderr}");
 }
+
+#[test]
+fn an_entitlement_without_approval_on_a_role_of_unknown_privilege_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&estate(), dir.path());
+    let prod = dir.path().join("gcp").join(PROD);
+    let text = std::fs::read_to_string(prod.join("pam-entitlements.json")).unwrap();
+    // prod-owner (no approval step) now gives a custom role whose definition was not read.
+    let changed = text.replacen(
+        "\"role\": \"roles/owner\"",
+        "\"role\": \"projects/acme-prod/roles/mystery\"",
+        1,
+    );
+    assert_ne!(changed, text);
+    std::fs::write(prod.join("pam-entitlements.json"), changed).unwrap();
+    let (code, r, stderr) = scan(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let gcp010 = findings(&r, "GCP010");
+    assert_eq!(gcp010.len(), 1, "{gcp010:#?}");
+    let message = gcp010[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("projects/acme-prod/roles/mystery (unknown)"),
+        "{message}"
+    );
+}

@@ -3,7 +3,6 @@
 
 use super::accounts::signal;
 use super::docs::{self, Doc, duration, escape};
-use super::member::{Member, parse};
 use super::paths::{Lives, Paths};
 use super::privilege::{Rating, RoleBook};
 use super::raw::*;
@@ -275,15 +274,13 @@ pub fn eligibility(pam: &Pam, paths: &mut Paths<'_>, roles: &RoleBook, ctx: &Con
                         vec![ev.clone(), mev.clone()],
                     );
                 }
-                let admin: Vec<&str> = rated
+                // Unknown is never a pass: a role whose privilege is unknown may be admin.
+                let admin: Vec<String> = rated
                     .iter()
-                    .filter(|(_, p, _)| *p == Privilege::Admin)
-                    .map(|(r, _, _)| r.as_str())
+                    .filter(|(_, p, _)| matches!(p, Privilege::Admin | Privilege::Unknown))
+                    .map(|(r, p, _)| format!("{r} ({p})"))
                     .collect();
-                if !approval
-                    && !admin.is_empty()
-                    && matches!(parse(member), Member::ServiceAccount(_))
-                {
+                if !approval && !admin.is_empty() {
                     paths.inv.signals.push(signal(
                         "gcp-pam-without-approval",
                         &paths.scope,
@@ -291,9 +288,8 @@ pub fn eligibility(pam: &Pam, paths: &mut Paths<'_>, roles: &RoleBook, ctx: &Con
                         &format!("PAM entitlement {name}"),
                         &on,
                         format!(
-                            "PAM entitlement {name} gives {} ({}) to {} on request, with no approval step",
+                            "PAM entitlement {name} gives {} to {} on request, with no approval step",
                             admin.join(", "),
-                            "admin",
                             who.email.as_deref().unwrap_or(&who.id)
                         ),
                         vec![ev.clone()],
