@@ -15,13 +15,10 @@
 //! `error_description`. Exactly one attempt is made, whatever the answer: a second one
 //! proves nothing more and adds a failed sign-in to the tenant's logs.
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::{IdError, Outcome, PROBE_TIMEOUT, ProbeOptions, form_urlencode};
-use crate::error_chain::error_chain;
-use crate::net::NetLimits;
+use super::{IdError, Outcome, ProbeOptions, form_urlencode};
 
 /// The token audience asked for: Microsoft Graph, app-only.
 const SCOPE: &str = "https://graph.microsoft.com/.default";
@@ -95,15 +92,6 @@ pub(super) async fn probe(tenant: &str, id: &str, secret: &str, opts: &ProbeOpti
             "the Entra authority `{authority}` does not make a URL ({e}): check --azure-authority-url"
         ));
     }
-    let limits = NetLimits {
-        request_timeout: PROBE_TIMEOUT,
-        max_attempts: 1,
-        ..NetLimits::default()
-    };
-    let client = match crate::net::client(&limits) {
-        Ok(c) => c,
-        Err(e) => return Outcome::inconclusive(format!("no request sent to {at}: {e}")),
-    };
     let body = [
         ("grant_type", "client_credentials"),
         ("client_id", id),
@@ -114,34 +102,9 @@ pub(super) async fn probe(tenant: &str, id: &str, secret: &str, opts: &ProbeOpti
     .map(|(k, v)| format!("{k}={}", form_urlencode(v)))
     .collect::<Vec<_>>()
     .join("&");
-    let sent = client
-        .post(&url)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ACCEPT, "application/json")
-        .body(body)
-        .send()
-        .await;
-    let answer = match sent {
-        Ok(answer) => answer,
-        Err(e) => return transport(&e, &at),
-    };
-    let status = answer.status().as_u16();
-    match answer.text().await {
-        Ok(text) => classify(status, &text, &at, id),
-        Err(e) => transport(&e, &at),
-    }
-}
-
-fn transport(e: &reqwest::Error, at: &str) -> Outcome {
-    if e.is_timeout() {
-        Outcome::inconclusive(format!(
-            "no answer from {at} within {} s",
-            PROBE_TIMEOUT.as_secs()
-        ))
-    } else if e.is_connect() {
-        Outcome::inconclusive(format!("could not reach {at}: {}", error_chain(e)))
-    } else {
-        Outcome::inconclusive(format!("no usable answer from {at}: {}", error_chain(e)))
+    match super::post_form(&url, &at, body).await {
+        Ok((status, text)) => classify(status, &text, &at, id),
+        Err(outcome) => outcome,
     }
 }
 

@@ -30,16 +30,13 @@
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use super::{IdError, Outcome, PROBE_TIMEOUT, ProbeOptions, form_urlencode};
-use crate::error_chain::error_chain;
-use crate::net::NetLimits;
+use super::{IdError, Outcome, ProbeOptions, form_urlencode};
 use crate::redact::REDACTED;
 
 /// The access asked for; the token is never used.
@@ -332,48 +329,14 @@ async fn send(id: &str, key: &Key, url: &str, scrubber: &mut Scrubber) -> Outcom
         Err(why) => return Outcome::inconclusive(format!("{why}; nothing was sent")),
     };
     scrubber.add(&jwt);
-    let limits = NetLimits {
-        request_timeout: PROBE_TIMEOUT,
-        max_attempts: 1,
-        ..NetLimits::default()
-    };
-    let client = match crate::net::client(&limits) {
-        Ok(c) => c,
-        Err(e) => return Outcome::inconclusive(format!("no request sent to {at}: {e}")),
-    };
     let body = format!(
         "grant_type={}&assertion={}",
         form_urlencode(GRANT_TYPE),
         form_urlencode(&jwt)
     );
-    let sent = client
-        .post(url)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ACCEPT, "application/json")
-        .body(body)
-        .send()
-        .await;
-    let answer = match sent {
-        Ok(answer) => answer,
-        Err(e) => return transport(&e, &at),
-    };
-    let status = answer.status().as_u16();
-    match answer.text().await {
-        Ok(text) => classify(status, &scrubber.clean(&text), &at, &name),
-        Err(e) => transport(&e, &at),
-    }
-}
-
-fn transport(e: &reqwest::Error, at: &str) -> Outcome {
-    if e.is_timeout() {
-        Outcome::inconclusive(format!(
-            "no answer from {at} within {} s",
-            PROBE_TIMEOUT.as_secs()
-        ))
-    } else if e.is_connect() {
-        Outcome::inconclusive(format!("could not reach {at}: {}", error_chain(e)))
-    } else {
-        Outcome::inconclusive(format!("no usable answer from {at}: {}", error_chain(e)))
+    match super::post_form(url, &at, body).await {
+        Ok((status, text)) => classify(status, &scrubber.clean(&text), &at, &name),
+        Err(outcome) => outcome,
     }
 }
 

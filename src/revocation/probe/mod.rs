@@ -317,6 +317,45 @@ const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_');
 
+/// One form POST of a token request to `url` (`at` names it in reasons): never retried,
+/// bounded by [`PROBE_TIMEOUT`]. The answer's status and body, or why there is none
+/// (`inconclusive`).
+pub(crate) async fn post_form(url: &str, at: &str, body: String) -> Result<(u16, String), Outcome> {
+    use reqwest::header::{ACCEPT, CONTENT_TYPE};
+    let limits = crate::net::NetLimits {
+        request_timeout: PROBE_TIMEOUT,
+        max_attempts: 1,
+        ..crate::net::NetLimits::default()
+    };
+    let client = crate::net::client(&limits)
+        .map_err(|e| Outcome::inconclusive(format!("no request sent to {at}: {e}")))?;
+    let answer = client
+        .post(url)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ACCEPT, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| transport(&e, at))?;
+    let status = answer.status().as_u16();
+    let text = answer.text().await.map_err(|e| transport(&e, at))?;
+    Ok((status, text))
+}
+
+fn transport(e: &reqwest::Error, at: &str) -> Outcome {
+    use crate::error_chain::error_chain;
+    if e.is_timeout() {
+        Outcome::inconclusive(format!(
+            "no answer from {at} within {} s",
+            PROBE_TIMEOUT.as_secs()
+        ))
+    } else if e.is_connect() {
+        Outcome::inconclusive(format!("could not reach {at}: {}", error_chain(e)))
+    } else {
+        Outcome::inconclusive(format!("no usable answer from {at}: {}", error_chain(e)))
+    }
+}
+
 /// `value` as a form field (WHATWG URL `application/x-www-form-urlencoded`): bytes outside
 /// [`FORM`] percent-encoded, a space as `+`.
 pub(crate) fn form_urlencode(value: &str) -> String {
