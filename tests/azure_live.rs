@@ -7,12 +7,13 @@
 
 mod support;
 
+use support::pipeline::{doc, scope};
+
 use jitgap::net::NetLimits;
 use jitgap::scan::RawScope;
 use jitgap::scan::azure::collect::{self, AzureOptions, Credentials};
 use jitgap::scan::azure::raw;
 use jitgap::scan::scanner::Live;
-use serde_json::Value;
 use std::time::Duration;
 use support::fake_azure::{DEV, FakeAzure, Fault, PROD, TENANT, arm_path, estate_doc};
 use support::fake_http::FakeHttp;
@@ -59,22 +60,6 @@ async fn run(o: AzureOptions, bearer: &str) -> Vec<RawScope> {
         out.push(collect::collect(t, &live).await);
     }
     out
-}
-
-fn scope<'a>(scopes: &'a [RawScope], name: &str) -> &'a RawScope {
-    scopes.iter().find(|s| s.scope == name).unwrap_or_else(|| {
-        panic!(
-            "no scope {name} in {:?}",
-            scopes.iter().map(|s| &s.scope).collect::<Vec<_>>()
-        )
-    })
-}
-
-fn doc(raw: &RawScope, name: &str) -> Value {
-    let d = raw
-        .document(name)
-        .unwrap_or_else(|| panic!("{} has no {name}", raw.scope));
-    serde_json::from_str(&d.text).unwrap()
 }
 
 /// Every document of the estate for `scope`, except `skip`, equals the collected one.

@@ -6,9 +6,8 @@
 mod support;
 
 use jitgap::scan::azure::raw;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::cli::jitgap;
+use support::cli::{files, jitgap, json_file};
 use support::fake_azure::{DEV, FakeAzure, Fault, PROD, TENANT, arm_path, estate_dir, estate_doc};
 use support::fake_http::FakeHttp;
 
@@ -37,24 +36,6 @@ fn cli_collect(fake: &FakeAzure, out: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn collect_writes_the_estate_as_the_api_returns_it() {
     let fake = FakeAzure::start(&token());
@@ -73,7 +54,7 @@ fn collect_writes_the_estate_as_the_api_returns_it() {
         rel(&estate_dir().join("azure"), &want)
     );
     for (g, w) in got.iter().zip(&want) {
-        assert_eq!(json(g), json(w), "{}", g.display());
+        assert_eq!(json_file(g), json_file(w), "{}", g.display());
     }
 }
 
@@ -95,7 +76,7 @@ fn collect_exits_3_when_a_collection_is_forbidden() {
     let prod = out.join("azure").join(PROD);
     assert!(!prod.join(raw::ELIGIBILITY_INSTANCES).exists());
     assert_eq!(
-        json(&prod.join(raw::ROLE_ASSIGNMENTS)),
+        json_file(&prod.join(raw::ROLE_ASSIGNMENTS)),
         estate_doc(PROD, raw::ROLE_ASSIGNMENTS)
     );
     assert!(

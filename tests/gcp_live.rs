@@ -9,6 +9,8 @@
 
 mod support;
 
+use support::pipeline::{doc, scope};
+
 use jitgap::net::NetLimits;
 use jitgap::scan::RawScope;
 use jitgap::scan::gcp::collect::{self, Credentials, GcpOptions};
@@ -64,22 +66,6 @@ async fn run(o: GcpOptions, token: &str) -> Vec<RawScope> {
         out.push(collect::collect(t, &live).await);
     }
     out
-}
-
-fn scope<'a>(scopes: &'a [RawScope], name: &str) -> &'a RawScope {
-    scopes.iter().find(|s| s.scope == name).unwrap_or_else(|| {
-        panic!(
-            "no scope {name} in {:?}",
-            scopes.iter().map(|s| &s.scope).collect::<Vec<_>>()
-        )
-    })
-}
-
-fn doc(raw: &RawScope, name: &str) -> Value {
-    let d = raw
-        .document(name)
-        .unwrap_or_else(|| panic!("{} has no {name}", raw.scope));
-    serde_json::from_str(&d.text).unwrap()
 }
 
 /// The documents of `raw` are those of project `raw.scope` in `dir`, except `skip`: the

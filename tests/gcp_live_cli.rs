@@ -10,8 +10,8 @@ mod support;
 
 use jitgap::scan::gcp::raw;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use support::cli::jitgap;
+use std::path::Path;
+use support::cli::{files, jitgap, json_file};
 use support::fake_gcp::{DATA, FakeGcp, Fault, PROD, comparable, estate_dir};
 use support::fake_http::FakeHttp;
 
@@ -119,24 +119,6 @@ fn path_verdict(r: &Value, account: &str, entitlement: &str) -> (String, String,
         .unwrap_or_else(|| panic!("no path {account} {entitlement}"));
     let s = |k: &str| p[k].as_str().unwrap().to_string();
     (s("privilege"), s("enforcement"), s("credential_lifetime"))
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
-fn json_file(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[test]

@@ -55,3 +55,23 @@ pub fn scan_report(dir: &Path) -> (i32, serde_json::Value, String) {
         .unwrap_or(serde_json::Value::Null);
     (o.status.code().unwrap_or(-1), report, stderr)
 }
+
+/// Every file under `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A JSON file, parsed.
+pub fn json_file(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}

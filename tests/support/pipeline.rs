@@ -81,3 +81,21 @@ impl Pipeline {
         jitgap::checks::run(inv, &self.rules, &Default::default())
     }
 }
+
+/// The collected scope named `name`.
+pub fn scope<'a>(scopes: &'a [RawScope], name: &str) -> &'a RawScope {
+    scopes.iter().find(|s| s.scope == name).unwrap_or_else(|| {
+        panic!(
+            "no scope {name} in {:?}",
+            scopes.iter().map(|s| &s.scope).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Document `name` of a collected scope, parsed.
+pub fn doc(raw: &RawScope, name: &str) -> serde_json::Value {
+    let d = raw
+        .document(name)
+        .unwrap_or_else(|| panic!("{} has no {name}", raw.scope));
+    serde_json::from_str(&d.text).unwrap()
+}
