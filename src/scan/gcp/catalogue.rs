@@ -134,3 +134,33 @@ impl GcpCatalogue {
         self.impersonation_roles.iter().any(|r| r == role)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built_in() -> GcpCatalogue {
+        let file: toml::Value = toml::from_str(include_str!("../../../rules/gcp.toml")).unwrap();
+        file["catalogue"].clone().try_into().unwrap()
+    }
+
+    #[test]
+    fn only_google_owned_agent_addresses_are_service_agents() {
+        let cat = built_in();
+        for agent in [
+            "service-123456789012@gcp-sa-logging.iam.gserviceaccount.com",
+            "123456789012@cloudservices.gserviceaccount.com",
+            "service-123456789012@container-engine-robot.iam.gserviceaccount.com",
+        ] {
+            assert!(cat.is_service_agent(agent), "{agent}");
+        }
+        // Accounts any project can create are judged, whatever they are called.
+        for account in [
+            "service-123456@evil-robot.iam.gserviceaccount.com",
+            "deployer@gcp-sa-logging.iam.gserviceaccount.com",
+            "123456789012-compute@developer.gserviceaccount.com",
+        ] {
+            assert!(!cat.is_service_agent(account), "{account}");
+        }
+    }
+}

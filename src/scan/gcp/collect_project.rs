@@ -264,7 +264,10 @@ impl Project {
             async move {
                 api.get(Service::Iam, &path, Some(("keys", Items::Objects)))
                     .await
-                    .map(Some)
+                    .map(|mut v| {
+                        without_key_material(&mut v);
+                        Some(v)
+                    })
                     .map_err(Arc::new)
             }
         })
@@ -398,4 +401,26 @@ where
         .into_iter()
         .map(|(i, v)| (names[i].clone(), v))
         .collect())
+}
+
+/// A key listing never carries the private key (only `keys.create` answers do); should one
+/// ever be there, it is dropped before the document is kept or written to a snapshot.
+fn without_key_material(listing: &mut Value) {
+    if let Some(keys) = listing.get_mut("keys").and_then(Value::as_array_mut) {
+        for k in keys.iter_mut().filter_map(Value::as_object_mut) {
+            k.remove("privateKeyData");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_private_key_in_a_key_listing_is_dropped() {
+        let mut v = serde_json::json!({"keys": [{"name": "k", "privateKeyData": "c2VjcmV0"}]});
+        without_key_material(&mut v);
+        assert_eq!(v, serde_json::json!({"keys": [{"name": "k"}]}));
+    }
 }
