@@ -116,10 +116,10 @@ pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized
         pam::eligibility(&pam, &mut paths, &roles, ctx);
         let mut names = vec![here.clone()];
         names.extend(s.number.iter().map(|n| format!("projects/{n}")));
-        let read = |resource: &str| {
-            read_policies.contains(resource)
-                || names.iter().any(|n| n == resource) && policy.is_some()
-        };
+        if policy.is_some() {
+            read_policies.extend(names.iter().cloned());
+        }
+        let read = |resource: &str| read_policies.contains(resource);
         pam::removals(&pam, &live, &read, &names, &mut paths);
         let mut inv: Inventory = std::mem::take(&mut paths.inv);
         inv.identities
@@ -188,11 +188,8 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
             .iter()
             .filter(|i| i.kind == "gcp-service-account" && i.attributes.contains_key("unresolved"))
             .filter_map(|i| {
-                let paths = Paths::new(world, &scope);
-                paths
-                    .foreign(&i.name)
-                    .map(|p| (i.id.clone(), p, i.evidence.first().cloned()))
-                    .and_then(|(id, p, e)| e.map(|e| (id, p, e)))
+                let project = world.foreign(&i.name)?;
+                Some((i.id.clone(), project, i.evidence.first()?.clone()))
             })
             .collect();
         for (id, project, ev) in foreign {

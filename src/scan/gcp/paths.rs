@@ -34,6 +34,20 @@ pub struct Principal {
 /// How an entitlement lives: its verdict, the rule, and its window.
 pub type Lives = (Enforcement, Decision, Option<Window>);
 
+impl World<'_> {
+    /// The project of a service account that belongs to no scanned project (a candidate
+    /// third party); `None` when it is one of ours or cannot be placed.
+    pub fn foreign(&self, email: &str) -> Option<String> {
+        if let Some(p) = project_of(email) {
+            return (!self.projects.contains(&p)).then_some(p);
+        }
+        if let Some(n) = project_number_of(email) {
+            return (!self.numbers.contains(&n)).then(|| format!("number {n}"));
+        }
+        None
+    }
+}
+
 pub struct Paths<'a> {
     pub world: &'a World<'a>,
     /// The project the paths belong to, and what they reach (`projects/P`).
@@ -123,20 +137,8 @@ impl<'a> Paths<'a> {
         }
     }
 
-    /// Whether an unresolved service account belongs to no scanned project (a candidate
-    /// third party).
-    pub fn foreign(&self, email: &str) -> Option<String> {
-        if let Some(p) = project_of(email) {
-            return (!self.world.projects.contains(&p)).then_some(p);
-        }
-        if let Some(n) = project_number_of(email) {
-            return (!self.world.numbers.contains(&n)).then(|| format!("number {n}"));
-        }
-        None
-    }
-
     fn unresolved_reason(&self, email: &str) -> String {
-        match (project_of(email), self.foreign(email)) {
+        match (project_of(email), self.world.foreign(email)) {
             (_, Some(p)) => format!(
                 "a service account of project {p}, which this scan did not read: its keys and whether it is enabled are unknown"
             ),
