@@ -3,7 +3,7 @@
 
 use crate::model::Evidence;
 use crate::scan::scanner::RawScope;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 /// A parsed document and where it came from.
@@ -38,11 +38,6 @@ pub fn object<T: DeserializeOwned>(
 }
 
 pub use crate::scan::json::{escape, time};
-
-/// A protobuf Duration as JSON carries it (`"3600s"`); `None` when it is not one.
-pub fn duration(text: &str) -> Option<Duration> {
-    crate::time::parse_protobuf_duration(text)
-}
 
 /// `9999-12-31T23:59:59Z` and later: what IAM writes for "never expires".
 pub fn never(t: DateTime<Utc>) -> bool {

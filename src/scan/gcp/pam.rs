@@ -2,13 +2,14 @@
 //! PAM holds now, and the check that an ended or revoked grant's access is gone.
 
 use super::accounts::signal;
-use super::docs::{self, Doc, duration, escape};
+use super::docs::{self, Doc, escape};
 use super::paths::{Lives, Paths};
 use super::privilege::{Rating, RoleBook};
 use super::raw::*;
 use super::shapes::{Entitlements, Grant, KeyedGrants};
 use crate::model::{CredentialLifetime, Decision, Enforcement, Evidence, Privilege, Window};
 use crate::scan::scanner::{Context, RawScope};
+use crate::time::parse_protobuf_duration as duration;
 use crate::time::{fmt_utc, format_duration};
 use chrono::{DateTime, Utc};
 
