@@ -17,6 +17,8 @@ pub struct PolicyFile {
     pub stale_after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_renewal_gap: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pat_lifetime: Option<String>,
 }
 
 /// The thresholds in force.
@@ -28,6 +30,9 @@ pub struct Policy {
     pub stale_after: Duration,
     /// Grants for one identity and target closer than this are one chain (stretched check).
     pub max_renewal_gap: Duration,
+    /// The longest lifetime a personal access token may be given (GitHub has no API to read
+    /// an organization's own limit, so it is stated here).
+    pub max_pat_lifetime: Duration,
 }
 
 impl Default for Policy {
@@ -38,6 +43,7 @@ impl Default for Policy {
             max_credential_age: Duration::days(90),
             stale_after: Duration::days(90),
             max_renewal_gap: Duration::hours(1),
+            max_pat_lifetime: Duration::days(366),
         }
     }
 }
@@ -95,6 +101,11 @@ impl Policy {
                 "max_renewal_gap",
                 &layer.max_renewal_gap,
             )?;
+            set(
+                &mut p.max_pat_lifetime,
+                "max_pat_lifetime",
+                &layer.max_pat_lifetime,
+            )?;
         }
         Ok(p)
     }
@@ -107,6 +118,7 @@ impl Policy {
             max_credential_age: Some(f(self.max_credential_age)),
             stale_after: Some(f(self.stale_after)),
             max_renewal_gap: Some(f(self.max_renewal_gap)),
+            max_pat_lifetime: Some(f(self.max_pat_lifetime)),
         }
     }
 }

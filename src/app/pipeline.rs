@@ -61,6 +61,7 @@ pub(super) fn build_with(
     spin.say("classifying access paths");
     let (mut inv, mut input_errors) = normalize_all(registry, &g.scopes, &rules, &policy, now);
     input_errors.extend(g.input_errors.iter().cloned());
+    bridge_all(registry, &mut inv, &rules, &policy, now);
     inv.scopes.extend(
         g.ledger_errors
             .iter()
@@ -137,6 +138,29 @@ pub(super) fn build_with(
         rules,
         input_errors,
     })
+}
+
+/// The paths between boundaries, from every scanner's [`crate::scan::Scanner::bridge`]: each
+/// sees everything normalized, none sees another's bridge.
+fn bridge_all(
+    registry: &Registry,
+    inv: &mut Inventory,
+    rules: &RuleSet,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) {
+    let ctx = Context { policy, rules, now };
+    let added: Vec<Inventory> = registry
+        .scanners()
+        .iter()
+        .map(|s| {
+            // A bridge that panics adds nothing; the scopes it would join stay as they are.
+            std::panic::catch_unwind(AssertUnwindSafe(|| s.bridge(inv, &ctx))).unwrap_or_default()
+        })
+        .collect();
+    for a in added {
+        inv.extend(a);
+    }
 }
 
 /// Normalize every scope (each boundary's scopes together, boundaries and scopes in

@@ -29,6 +29,9 @@ max_credential_age = "90d"
 stale_after = "90d"
 # Ledger grants renewed within this gap count as one chain (the stretched check).
 max_renewal_gap = "1h"
+# Personal access tokens that live longer than this are flagged (GitHub has no API for an
+# organization's own limit).
+max_pat_lifetime = "366d"
 
 [sources]
 # Snapshot directories written by `jitgap collect` (paths relative to this file).

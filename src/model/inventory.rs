@@ -172,6 +172,53 @@ impl ScopeConnection {
     }
 }
 
+super::verdict::kebab_enum!(
+    /// How a federated trust compares the token's subject with its patterns.
+    SubjectMatch {
+        /// Equal to one of the subjects.
+        Exact => "exact",
+        /// Glob patterns (`*` any run of characters, `?` one), as AWS `StringLike` does.
+        Glob => "glob",
+        /// No subject condition: every token of the issuer is accepted.
+        Any => "any"
+    }
+);
+
+/// A cloud identity that accepts tokens of an external OIDC issuer (GitHub Actions'
+/// `https://token.actions.githubusercontent.com`): which subjects, compared how. A
+/// cross-boundary bridge ([`crate::scan::Scanner::bridge`]) matches them against the
+/// workloads of the issuer's boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Federation {
+    pub boundary: Boundary,
+    pub scope: String,
+    /// The identity that is assumed (a role ARN, a service principal's id).
+    pub identity: String,
+    /// The issuer URL, without a trailing `/`.
+    pub issuer: String,
+    pub subjects: Vec<String>,
+    pub matching: SubjectMatch,
+    /// The trust statement or credential, for the reader.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A workload of one boundary that can present tokens of an issuer to another boundary (a
+/// GitHub repository's Actions workflows): the subjects its tokens can carry, as patterns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    pub boundary: Boundary,
+    pub scope: String,
+    /// Stable id (`github:acme/api/actions`) and the name a reader knows (`acme/api`).
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    /// (what a reader calls it, the subject pattern): `("pull requests", "repo:acme/api:pull_request")`.
+    pub subjects: Vec<(String, String)>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    pub evidence: Vec<Evidence>,
+}
+
 /// Everything normalization produced, before checks run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {
@@ -183,6 +230,12 @@ pub struct Inventory {
     /// Live sessions seen (databases); used to prove or refute revocations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sessions: Vec<Session>,
+    /// Federated trusts of external issuers, for the bridges between boundaries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub federations: Vec<Federation>,
+    /// Workloads that present tokens to other boundaries, for the same bridges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<Workload>,
 }
 
 impl Inventory {
@@ -193,6 +246,8 @@ impl Inventory {
         self.signals.extend(other.signals);
         self.scopes.extend(other.scopes);
         self.sessions.extend(other.sessions);
+        self.federations.extend(other.federations);
+        self.workloads.extend(other.workloads);
     }
 
     /// Sort everything by id so output does not depend on input or thread order.

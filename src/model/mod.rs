@@ -9,8 +9,8 @@ pub(crate) use verdict::kebab_enum;
 pub use boundary::{Boundary, BoundaryError};
 pub use evidence::Evidence;
 pub use inventory::{
-    AccessPath, Basis, Credential, Identity, Inventory, ScopeConnection, ScopeState, ScopeStatus,
-    Session, Signal, Window,
+    AccessPath, Basis, Credential, Federation, Identity, Inventory, ScopeConnection, ScopeState,
+    ScopeStatus, Session, Signal, SubjectMatch, Window, Workload,
 };
 pub use verdict::{
     CredentialLifetime, Decision, Enforcement, NotOneOf, Privilege, Revocation, Severity,

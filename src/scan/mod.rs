@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod azure;
 pub mod gcp;
+pub mod github;
 pub mod json;
 pub mod mysql;
 pub mod postgres;

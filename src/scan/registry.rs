@@ -2,7 +2,7 @@
 //! a rules file, and one line in [`BUILTIN`].
 
 use super::scanner::Scanner;
-use super::{aws, azure, gcp, mysql, postgres};
+use super::{aws, azure, gcp, github, mysql, postgres};
 use crate::model::Boundary;
 use crate::rules::{RuleError, RuleSet};
 use std::path::Path;
@@ -12,6 +12,7 @@ static BUILTIN: &[&dyn Scanner] = &[
     &aws::SCANNER,
     &azure::SCANNER,
     &gcp::SCANNER,
+    &github::SCANNER,
     &postgres::SCANNER,
     &mysql::SCANNER,
 ];

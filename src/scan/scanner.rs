@@ -242,6 +242,12 @@ pub trait Scanner: Send + Sync + 'static {
             })
             .collect()
     }
+    /// Paths and signals that cross into other boundaries, once every scope of the run is
+    /// normalized: `inv` holds them all (a GitHub organization's repositories and the AWS
+    /// roles and Azure service principals that trust its Actions tokens). Default: none.
+    fn bridge(&self, _inv: &Inventory, _ctx: &Context<'_>) -> Inventory {
+        Inventory::default()
+    }
     /// Whether a lone file given to `--from` is one of its documents (it becomes one scope):
     /// the document's name when it is.
     fn accepts_file(&self, _name: &str, _text: &str) -> Option<&'static str> {

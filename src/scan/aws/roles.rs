@@ -38,6 +38,19 @@ impl Scope<'_> {
                         format!("Statement[{}]: {describe}", t.statement),
                     );
                     trust_text.push(describe);
+                    if let Truster::Oidc { provider, .. } = &t.truster {
+                        let (subjects, matching) =
+                            super::trust::oidc_subjects(&doc, t.statement, provider);
+                        out.inv.federations.push(Federation {
+                            boundary: BOUNDARY,
+                            scope: self.account.clone(),
+                            identity: arn.clone(),
+                            issuer: format!("https://{}", provider.trim_end_matches('/')),
+                            subjects,
+                            matching,
+                            evidence: vec![ev.clone()],
+                        });
+                    }
                     let kind = match &t.truster {
                         Truster::Oidc { .. } => "federated-trust",
                         Truster::Saml(_) => "saml-trust",

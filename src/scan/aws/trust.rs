@@ -123,6 +123,42 @@ fn sub_condition(s: &Statement, provider: &str) -> SubCondition {
     found
 }
 
+/// The subjects statement `statement` accepts for OIDC `provider`, and how they are
+/// compared, for the bridges from the issuer's boundary. Every condition must hold, so an
+/// exact one narrows more than a pattern; negated operators pin nothing.
+pub(crate) fn oidc_subjects(
+    doc: &PolicyDoc,
+    statement: usize,
+    provider: &str,
+) -> (Vec<String>, crate::model::SubjectMatch) {
+    use crate::model::SubjectMatch;
+    let key = format!("{provider}:sub");
+    let Some(s) = doc.statements.iter().find(|s| s.index == statement) else {
+        return (Vec::new(), SubjectMatch::Any);
+    };
+    let mut best: Option<(Vec<String>, SubjectMatch)> = None;
+    for c in s
+        .conditions
+        .iter()
+        .filter(|c| c.key.eq_ignore_ascii_case(&key))
+    {
+        let op = c.operator.rsplit(':').next().unwrap_or(&c.operator);
+        let op = op.strip_suffix("IfExists").unwrap_or(op);
+        let matching = match op {
+            "StringEquals" | "StringEqualsIgnoreCase" => SubjectMatch::Exact,
+            "StringLike" => SubjectMatch::Glob,
+            _ => continue,
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(_, m)| *m != SubjectMatch::Exact)
+        {
+            best = Some((c.values.clone(), matching));
+        }
+    }
+    best.unwrap_or((Vec::new(), SubjectMatch::Any))
+}
+
 /// Every principal an Allow statement on `sts:AssumeRole*` lets in.
 pub(crate) fn analyze(doc: &PolicyDoc, own_account: &str) -> Vec<Trust> {
     let mut out = Vec::new();

@@ -215,6 +215,7 @@ impl Directory {
                     fc.issuer.clone().unwrap_or_default()
                 ))],
             });
+            self.federations.push(federation(&tenant, &sp, fc, &subject, &ev));
             let github = fc
                 .issuer
                 .as_deref()
@@ -301,5 +302,40 @@ impl Directory {
             )
         };
         (lifetime, pull_requests)
+    }
+}
+
+/// A federated identity credential as a [`crate::model::Federation`]. Entra compares the
+/// subject exactly; a flexible credential's `claimsMatchingExpression` (`claims['sub']
+/// matches 'repo:acme/*'`) is a pattern, and one jitgap cannot read accepts any subject.
+fn federation(
+    tenant: &str,
+    sp: &str,
+    fc: &FederatedCredential,
+    subject: &str,
+    ev: &Evidence,
+) -> crate::model::Federation {
+    use crate::model::SubjectMatch;
+    let (subjects, matching) = if !subject.is_empty() {
+        (vec![subject.to_string()], SubjectMatch::Exact)
+    } else {
+        let text = fc
+            .claims_matching_expression
+            .as_ref()
+            .map(|v| v.get("value").and_then(|x| x.as_str()).map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .unwrap_or_default();
+        match text.split('\'').nth(1) {
+            Some(pattern) if text.contains("matches") => (vec![pattern.to_string()], SubjectMatch::Glob),
+            _ => (Vec::new(), SubjectMatch::Any),
+        }
+    };
+    crate::model::Federation {
+        boundary: super::BOUNDARY,
+        scope: tenant.to_string(),
+        identity: sp.to_string(),
+        issuer: fc.issuer.clone().unwrap_or_default().trim_end_matches('/').to_string(),
+        subjects,
+        matching,
+        evidence: vec![ev.clone()],
     }
 }

@@ -36,6 +36,8 @@ pub struct Directory {
     pub memberships_read: bool,
     pub credentials: Vec<Credential>,
     pub signals: Vec<Signal>,
+    /// Federated identity credentials, for the bridges from their issuers' boundaries.
+    pub federations: Vec<crate::model::Federation>,
 }
 
 impl Directory {

@@ -80,6 +80,7 @@ pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized
                     inv.identities.extend(dir.principals.values().map(|p| p.identity.clone()));
                     inv.credentials.extend(dir.credentials.iter().cloned());
                     inv.signals.extend(dir.signals.iter().cloned());
+                    inv.federations.extend(dir.federations.iter().cloned());
                     super::tenant::normalize(raw, dir, &cat, ctx, &mut inv, e);
                     t.clone()
                 }
