@@ -250,6 +250,42 @@ const FILES: &[(&str, &str)] = &[
         "demo/mysql/mariadb.prod.internal_3306/catalog.json",
         include_str!("../demo/mysql/mariadb.prod.internal_3306/catalog.json"),
     ),
+    (
+        "demo/github/acme/admins.json",
+        include_str!("../demo/github/acme/admins.json"),
+    ),
+    (
+        "demo/github/acme/apps.json",
+        include_str!("../demo/github/acme/apps.json"),
+    ),
+    (
+        "demo/github/acme/credential-authorizations.json",
+        include_str!("../demo/github/acme/credential-authorizations.json"),
+    ),
+    (
+        "demo/github/acme/deploy-keys.json",
+        include_str!("../demo/github/acme/deploy-keys.json"),
+    ),
+    (
+        "demo/github/acme/installations.json",
+        include_str!("../demo/github/acme/installations.json"),
+    ),
+    (
+        "demo/github/acme/oidc-sub.json",
+        include_str!("../demo/github/acme/oidc-sub.json"),
+    ),
+    (
+        "demo/github/acme/org.json",
+        include_str!("../demo/github/acme/org.json"),
+    ),
+    (
+        "demo/github/acme/personal-access-tokens.json",
+        include_str!("../demo/github/acme/personal-access-tokens.json"),
+    ),
+    (
+        "demo/github/acme/repos.json",
+        include_str!("../demo/github/acme/repos.json"),
+    ),
 ];
 
 pub fn snapshot(registry: &Registry) -> Snapshot {

@@ -103,6 +103,7 @@ impl Scanner for TestCloud {
                 errors: raw.errors.clone(),
                 sources: vec![],
                 connection: None,
+                notes: Vec::new(),
             });
             return out;
         };
@@ -174,6 +175,7 @@ impl Scanner for TestCloud {
             errors: vec![],
             sources: vec![doc.source.clone()],
             connection: None,
+            notes: Vec::new(),
         });
         out
     }

@@ -27,6 +27,7 @@ pub fn failed_source(error: &str) -> crate::model::ScopeStatus {
         errors: vec![error.to_string()],
         sources: vec![],
         connection: None,
+        notes: Vec::new(),
     }
 }
 

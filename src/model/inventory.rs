@@ -137,6 +137,10 @@ pub struct ScopeStatus {
     /// The documents this scope was read from.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// What the reader should know that is not an error (an organization without SAML SSO
+    /// has no SSO credential authorizations to list).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// How the scanner's connection to the scope was protected (databases read live).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ScopeConnection>,

@@ -74,3 +74,35 @@ pub fn operation_of(
                 })
     })
 }
+
+/// A typed document and where it came from.
+pub struct Parsed<T> {
+    pub source: String,
+    pub value: T,
+}
+
+impl<T> Parsed<T> {
+    pub fn ev(&self, pointer: &str) -> crate::model::Evidence {
+        crate::model::Evidence::new(self.source.clone(), pointer)
+    }
+}
+
+/// One document of a scope, typed; `None` when it is absent, an error (line and column)
+/// when it is bad.
+pub fn parsed<T: serde::de::DeserializeOwned>(
+    raw: &crate::scan::scanner::RawScope,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<Parsed<T>> {
+    let doc = raw.document(name)?;
+    match serde_json::from_str::<T>(&doc.text) {
+        Ok(value) => Some(Parsed {
+            source: doc.source.clone(),
+            value,
+        }),
+        Err(e) => {
+            errors.push(bad(doc, &e));
+            None
+        }
+    }
+}

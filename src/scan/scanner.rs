@@ -310,6 +310,7 @@ pub fn scope_status(raw: &RawScope, scope: &str, errors: &[String]) -> crate::mo
             .map(|(_, d)| d.source.clone())
             .collect(),
         connection: None,
+        notes: Vec::new(),
     }
 }
 
@@ -330,6 +331,7 @@ pub fn failed_scope(raw: &RawScope, why: &str) -> Normalized {
                     .map(|(_, d)| d.source.clone())
                     .collect(),
                 connection: None,
+                notes: Vec::new(),
             }],
             ..Default::default()
         },

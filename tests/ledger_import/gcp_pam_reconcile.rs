@@ -68,6 +68,7 @@ fn acme_prod(bound: bool) -> Inventory {
         errors: vec![],
         sources: vec![],
         connection: None,
+        notes: Vec::new(),
     });
     inv
 }

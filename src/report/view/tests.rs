@@ -211,6 +211,7 @@ fn scope_problems_list_each_error_of_incomplete_scopes() {
         errors: vec!["no access to pg_authid".into(), "timeout".into()],
         sources: Vec::new(),
         connection: None,
+        notes: Vec::new(),
     });
     r.scopes[0].errors = vec!["ignored: the scope is complete".into()];
     let p = scope_problems(&r);

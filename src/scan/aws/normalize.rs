@@ -133,6 +133,7 @@ pub fn normalize(
                 errors: errors.clone(),
                 sources,
                 connection: None,
+                notes: Vec::new(),
             }],
             ..Default::default()
         };
@@ -186,6 +187,7 @@ pub fn normalize(
         errors: errors.clone(),
         sources,
         connection: None,
+        notes: Vec::new(),
     });
     (inv, errors)
 }

@@ -149,10 +149,7 @@ pub(crate) fn oidc_subjects(
             "StringLike" => SubjectMatch::Glob,
             _ => continue,
         };
-        if best
-            .as_ref()
-            .is_none_or(|(_, m)| *m != SubjectMatch::Exact)
-        {
+        if best.as_ref().is_none_or(|(_, m)| *m != SubjectMatch::Exact) {
             best = Some((c.values.clone(), matching));
         }
     }

@@ -215,7 +215,8 @@ impl Directory {
                     fc.issuer.clone().unwrap_or_default()
                 ))],
             });
-            self.federations.push(federation(&tenant, &sp, fc, &subject, &ev));
+            self.federations
+                .push(federation(&tenant, &sp, fc, &subject, ev));
             let github = fc
                 .issuer
                 .as_deref()
@@ -322,10 +323,17 @@ fn federation(
         let text = fc
             .claims_matching_expression
             .as_ref()
-            .map(|v| v.get("value").and_then(|x| x.as_str()).map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .map(|v| {
+                v.get("value")
+                    .and_then(|x| x.as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
             .unwrap_or_default();
         match text.split('\'').nth(1) {
-            Some(pattern) if text.contains("matches") => (vec![pattern.to_string()], SubjectMatch::Glob),
+            Some(pattern) if text.contains("matches") => {
+                (vec![pattern.to_string()], SubjectMatch::Glob)
+            }
             _ => (Vec::new(), SubjectMatch::Any),
         }
     };
@@ -333,7 +341,12 @@ fn federation(
         boundary: super::BOUNDARY,
         scope: tenant.to_string(),
         identity: sp.to_string(),
-        issuer: fc.issuer.clone().unwrap_or_default().trim_end_matches('/').to_string(),
+        issuer: fc
+            .issuer
+            .clone()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string(),
         subjects,
         matching,
         evidence: vec![ev.clone()],

@@ -165,7 +165,10 @@ mod tests {
     fn permission_levels() {
         let c = cat();
         let p = |m: &[(&str, &str)]| c.permissions("the App", [&map(m)]).0;
-        assert_eq!(p(&[("contents", "write"), ("metadata", "read")]), Privilege::Write);
+        assert_eq!(
+            p(&[("contents", "write"), ("metadata", "read")]),
+            Privilege::Write
+        );
         assert_eq!(p(&[("administration", "write")]), Privilege::Admin);
         assert_eq!(p(&[("administration", "read")]), Privilege::Read);
         assert_eq!(p(&[("organization_projects", "admin")]), Privilege::Admin);

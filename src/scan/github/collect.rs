@@ -51,7 +51,9 @@ pub async fn collect(target: &LiveTarget, _live: &Live) -> RawScope {
         Err(raw) => return raw,
     };
     let mut raw = RawScope::new(BOUNDARY, t.org.clone(), Origin::Live);
-    raw.errors
-        .push(format!("github {}: live collection is not built yet", t.org));
+    raw.errors.push(format!(
+        "github {}: live collection is not built yet",
+        t.org
+    ));
     raw
 }

@@ -30,11 +30,6 @@ fn step(a: &[char], b: &[char], i: usize, j: usize, memo: &mut Vec<Vec<Option<bo
     v
 }
 
-/// Whether `pattern` matches the plain string `text` (which holds no `*` or `?`).
-pub fn matches(pattern: &str, text: &str) -> bool {
-    intersect(pattern, text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,10 +38,16 @@ mod tests {
     fn intersections() {
         assert!(intersect("repo:acme/*", "repo:acme/api:ref:refs/heads/*"));
         assert!(intersect("repo:acme/api:*", "repo:acme/api:pull_request"));
-        assert!(!intersect("repo:acme/api:ref:*", "repo:acme/api:pull_request"));
+        assert!(!intersect(
+            "repo:acme/api:ref:*",
+            "repo:acme/api:pull_request"
+        ));
         assert!(!intersect("repo:acme/api", "repo:acme/web:*"));
         assert!(intersect("*", "repo:x/y:environment:*"));
-        assert!(intersect("repo:acme/ap?:*", "repo:acme/api:ref:refs/heads/main"));
+        assert!(intersect(
+            "repo:acme/ap?:*",
+            "repo:acme/api:ref:refs/heads/main"
+        ));
         assert!(!intersect("repo:acme/ap?", "repo:acme/api:*:x"));
         assert!(intersect("a*b", "*c*"), "a…c…b");
         assert!(!intersect("a*", "b*"));
@@ -55,17 +56,34 @@ mod tests {
         assert!(intersect("", "*"));
     }
 
-    #[test]
-    fn plain_matches() {
-        assert!(matches("repo:acme/*", "repo:acme/api:pull_request"));
-        assert!(!matches("repo:acme/api", "repo:acme/apis"));
+    /// A plain backtracking matcher, the reference for the property below.
+    fn matches(p: &[char], t: &[char]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some('*'), _) => matches(&p[1..], t) || (!t.is_empty() && matches(p, &t[1..])),
+            (Some('?'), Some(_)) => matches(&p[1..], &t[1..]),
+            (Some(a), Some(b)) => a == b && matches(&p[1..], &t[1..]),
+            _ => false,
+        }
     }
 
     proptest::proptest! {
         /// A plain string intersects a pattern exactly when the pattern matches it.
         #[test]
-        fn agrees_with_matching(p in "[ab*?]{0,6}", t in "[ab]{0,6}") {
-            proptest::prop_assert_eq!(intersect(&p, &t), crate::checks::glob_match(&p, &t));
+        fn agrees_with_matching(p in "[ab*?]{0,7}", t in "[ab]{0,7}") {
+            let (pc, tc): (Vec<char>, Vec<char>) = (p.chars().collect(), t.chars().collect());
+            proptest::prop_assert_eq!(intersect(&p, &t), matches(&pc, &tc));
+        }
+
+        /// Intersection is symmetric, and a common string is a witness for both patterns.
+        #[test]
+        fn symmetric_and_witnessed(a in "[ab*?]{0,5}", b in "[ab*?]{0,5}", w in "[ab]{0,6}") {
+            proptest::prop_assert_eq!(intersect(&a, &b), intersect(&b, &a));
+            let (ac, bc, wc): (Vec<char>, Vec<char>, Vec<char>) =
+                (a.chars().collect(), b.chars().collect(), w.chars().collect());
+            if matches(&ac, &wc) && matches(&bc, &wc) {
+                proptest::prop_assert!(intersect(&a, &b));
+            }
         }
     }
 }

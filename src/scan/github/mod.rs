@@ -8,15 +8,18 @@
 //! I/O, and `bridge.rs` joins its repositories to the cloud identities that trust their
 //! workflows' OIDC tokens.
 
+mod apps;
 mod bridge;
 mod catalogue;
 pub mod collect;
 mod glob;
+mod keys;
 mod normalize;
 pub mod raw;
 mod scanner;
 mod shapes;
 mod subject;
+mod tokens;
 
 pub use scanner::{GithubScanner, SCANNER, api_url};
 

@@ -95,13 +95,19 @@ pub fn permission_for(document: &str) -> &'static str {
         DEPLOY_KEYS => {
             "App: Repository Administration read; classic token: repo (as an org owner or repository admin)"
         }
-        OIDC_SUB => "App: Organization Administration read and Repository Actions read; classic token: read:org and repo",
-        INSTALLATIONS => "App: Organization Administration read; classic token: read:org as an org owner",
+        OIDC_SUB => {
+            "App: Organization Administration read and Repository Actions read; classic token: read:org and repo"
+        }
+        INSTALLATIONS => {
+            "App: Organization Administration read; classic token: read:org as an org owner"
+        }
         APPS => "none (public App metadata); the App may have been deleted",
         PATS => {
             "a GitHub App with Organization Personal access tokens read (--github-app-id and --github-app-key): GitHub refuses this list to personal access tokens"
         }
-        CREDENTIAL_AUTHORIZATIONS => "classic token: read:org as an org owner (SAML SSO orgs on Enterprise Cloud)",
+        CREDENTIAL_AUTHORIZATIONS => {
+            "classic token: read:org as an org owner (SAML SSO orgs on Enterprise Cloud)"
+        }
         ADMINS => "App: Organization Members read; classic token: read:org",
         _ => "the GitHub permissions jitgap reads (README: GitHub permissions)",
     }
@@ -125,7 +131,10 @@ mod tests {
             operation_of("POST", "/app/installations/42/access_tokens"),
             Some("POST /app/installations/{id}/access_tokens")
         );
-        assert_eq!(operation_of("POST", "/orgs/acme/personal-access-tokens"), None);
+        assert_eq!(
+            operation_of("POST", "/orgs/acme/personal-access-tokens"),
+            None
+        );
         assert_eq!(operation_of("DELETE", "/repos/acme/api/keys/1"), None);
         assert_eq!(operation_of("GET", "/repos/acme/api/keys/1"), None);
         assert_eq!(

@@ -283,9 +283,12 @@ mod tests {
 
     #[test]
     fn orgs_and_app_from_flags_and_config() {
-        let o = options(&flags(&["--github-org", "acme", "--github-org", "ACME"]), None)
-            .unwrap()
-            .unwrap();
+        let o = options(
+            &flags(&["--github-org", "acme", "--github-org", "ACME"]),
+            None,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(o.orgs, ["acme"]);
         assert_eq!(o.api_url, DEFAULT_API_URL);
         assert!(o.app.is_none());

@@ -11,8 +11,6 @@ pub struct Org {
     pub login: String,
     #[serde(default)]
     pub id: Option<u64>,
-    #[serde(default)]
-    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,8 +19,6 @@ pub struct Account {
     pub login: String,
     #[serde(default)]
     pub id: Option<u64>,
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
 }
 
 /// One entry of `GET /orgs/{org}/repos`.
@@ -41,21 +37,18 @@ pub struct Repo {
     #[serde(default)]
     pub disabled: bool,
     #[serde(default)]
-    pub fork: bool,
-    #[serde(default)]
     pub owner: Account,
-    #[serde(default)]
-    pub default_branch: Option<String>,
 }
 
-/// One entry of `GET /repos/{owner}/{repo}/keys`. The public key itself is not kept.
+/// One entry of `GET /repos/{owner}/{repo}/keys`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeployKey {
     pub id: u64,
+    /// The public key (`ssh-ed25519 AAAA…`): only its fingerprint is kept.
+    #[serde(default)]
+    pub key: Option<String>,
     #[serde(default)]
     pub title: String,
-    #[serde(default)]
-    pub verified: Option<bool>,
     #[serde(default)]
     pub created_at: Option<String>,
     /// `false` = write access.
@@ -91,8 +84,6 @@ pub struct OidcSub {
 /// `GET /orgs/{org}/installations`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Installations {
-    #[serde(default)]
-    pub total_count: Option<u64>,
     pub installations: Vec<Installation>,
 }
 
@@ -102,8 +93,6 @@ pub struct Installation {
     #[serde(default)]
     pub app_id: Option<u64>,
     pub app_slug: String,
-    #[serde(default)]
-    pub account: Account,
     /// `all` or `selected`.
     #[serde(default)]
     pub repository_selection: Option<String>,
@@ -112,22 +101,12 @@ pub struct Installation {
     #[serde(default)]
     pub created_at: Option<String>,
     #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
-    pub suspended_by: Option<Account>,
-    #[serde(default)]
     pub suspended_at: Option<String>,
 }
 
 /// `GET /apps/{app_slug}` (the fields jitgap uses).
 #[derive(Debug, Clone, Deserialize)]
 pub struct App {
-    #[serde(default)]
-    pub id: Option<u64>,
-    #[serde(default)]
-    pub slug: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
     #[serde(default)]
     pub owner: Option<Account>,
 }
@@ -188,8 +167,6 @@ pub struct CredentialAuthorization {
     #[serde(default)]
     pub scopes: Vec<String>,
     #[serde(default)]
-    pub authorized_credential_id: Option<u64>,
-    #[serde(default)]
     pub authorized_credential_title: Option<String>,
     #[serde(default)]
     pub authorized_credential_note: Option<String>,
@@ -202,6 +179,4 @@ pub struct CredentialAuthorization {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Member {
     pub login: String,
-    #[serde(default)]
-    pub id: Option<u64>,
 }

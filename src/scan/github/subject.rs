@@ -17,17 +17,26 @@ pub const CONTEXTS: &[(&str, &str)] = &[
 ];
 
 /// The claim keys in force for a repository, and where they came from.
-pub fn claim_keys(repo: Option<&SubTemplate>, org: Option<&SubTemplate>) -> (Vec<String>, &'static str) {
+pub fn claim_keys(
+    repo: Option<&SubTemplate>,
+    org: Option<&SubTemplate>,
+) -> (Vec<String>, &'static str) {
     if let Some(r) = repo
         && r.use_default == Some(false)
         && !r.include_claim_keys.is_empty()
     {
-        return (r.include_claim_keys.clone(), "the repository's subject template");
+        return (
+            r.include_claim_keys.clone(),
+            "the repository's subject template",
+        );
     }
     if let Some(o) = org
         && !o.include_claim_keys.is_empty()
     {
-        return (o.include_claim_keys.clone(), "the organization's subject template");
+        return (
+            o.include_claim_keys.clone(),
+            "the organization's subject template",
+        );
     }
     (
         vec!["repo".into(), "context".into()],
@@ -39,7 +48,12 @@ pub fn claim_keys(repo: Option<&SubTemplate>, org: Option<&SubTemplate>) -> (Vec
 pub fn subjects(repo: &Repo, org_login: &str, keys: &[String]) -> Vec<(String, String)> {
     CONTEXTS
         .iter()
-        .map(|(label, context)| (label.to_string(), render(repo, org_login, keys, label, context)))
+        .map(|(label, context)| {
+            (
+                label.to_string(),
+                render(repo, org_login, keys, label, context),
+            )
+        })
         .collect()
 }
 
@@ -108,8 +122,14 @@ mod tests {
         let (keys, from) = claim_keys(None, None);
         assert!(from.contains("default"));
         let s = subjects(&repo("acme/api"), "acme", &keys);
-        assert_eq!(s[0], ("branches".into(), "repo:acme/api:ref:refs/heads/*".into()));
-        assert_eq!(s[3], ("pull requests".into(), "repo:acme/api:pull_request".into()));
+        assert_eq!(
+            s[0],
+            ("branches".into(), "repo:acme/api:ref:refs/heads/*".into())
+        );
+        assert_eq!(
+            s[3],
+            ("pull requests".into(), "repo:acme/api:pull_request".into())
+        );
         let custom = SubTemplate {
             use_default: Some(false),
             include_claim_keys: vec!["repo".into(), "context".into(), "job_workflow_ref".into()],
@@ -127,6 +147,9 @@ mod tests {
             include_claim_keys: vec![],
         };
         let (keys, _) = claim_keys(Some(&inherit), Some(&org));
-        assert_eq!(subjects(&repo("acme/api"), "acme", &keys)[3].1, "repository_owner_id:9:pull_request");
+        assert_eq!(
+            subjects(&repo("acme/api"), "acme", &keys)[3].1,
+            "repository_owner_id:9:pull_request"
+        );
     }
 }

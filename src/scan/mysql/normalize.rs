@@ -89,6 +89,7 @@ pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
                 errors: errors.clone(),
                 sources,
                 connection: None,
+                notes: Vec::new(),
             }],
             ..Default::default()
         };
@@ -140,6 +141,7 @@ pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
         errors: errors.clone(),
         sources,
         connection: cat.connection.clone(),
+        notes: Vec::new(),
     });
     (s.inv, errors)
 }

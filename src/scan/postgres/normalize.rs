@@ -142,6 +142,7 @@ pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>
                 errors: errors.clone(),
                 sources,
                 connection: None,
+                notes: Vec::new(),
             }],
             ..Default::default()
         };
@@ -182,6 +183,7 @@ pub fn normalize(raw: &RawScope, ctx: &PgContext<'_>) -> (Inventory, Vec<String>
         errors: errors.clone(),
         sources,
         connection: cat.connection.clone(),
+        notes: Vec::new(),
     });
     (scope.inv, errors)
 }
