@@ -416,3 +416,55 @@ proptest! {
         check_scope(&jitgap::scan::gcp::SCANNER, "acme-prod", &parts, n, false)?;
     }
 }
+
+const GH_ACME: &str = "../fixtures/github/estate/github/acme";
+const GH_DOCS: &[(&str, &str)] = &[
+    (
+        "org.json",
+        include_str!("../fixtures/github/estate/github/acme/org.json"),
+    ),
+    (
+        "repos.json",
+        include_str!("../fixtures/github/estate/github/acme/repos.json"),
+    ),
+    (
+        "deploy-keys.json",
+        include_str!("../fixtures/github/estate/github/acme/deploy-keys.json"),
+    ),
+    (
+        "oidc-sub.json",
+        include_str!("../fixtures/github/estate/github/acme/oidc-sub.json"),
+    ),
+    (
+        "installations.json",
+        include_str!("../fixtures/github/estate/github/acme/installations.json"),
+    ),
+    (
+        "apps.json",
+        include_str!("../fixtures/github/estate/github/acme/apps.json"),
+    ),
+    (
+        "personal-access-tokens.json",
+        include_str!("../fixtures/github/estate/github/acme/personal-access-tokens.json"),
+    ),
+    (
+        "credential-authorizations.json",
+        include_str!("../fixtures/github/estate/github/acme/credential-authorizations.json"),
+    ),
+    (
+        "admins.json",
+        include_str!("../fixtures/github/estate/github/acme/admins.json"),
+    ),
+];
+
+proptest! {
+    #![proptest_config(crate::config())]
+
+    #[test]
+    fn github_org_documents(
+        (n, doc) in (0..GH_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(GH_DOCS[n].1, Shape::Json)))
+    ) {
+        let parts = folder_scope(GH_ACME, GH_DOCS, n, text(&doc));
+        check_scope(&jitgap::scan::github::SCANNER, "acme", &parts, n, false)?;
+    }
+}

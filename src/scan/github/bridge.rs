@@ -265,3 +265,65 @@ fn signal(
         evidence,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fed(matching: SubjectMatch, subjects: &[&str]) -> Federation {
+        Federation {
+            boundary: Boundary::new("aws"),
+            scope: "1".into(),
+            identity: "role".into(),
+            issuer: ACTIONS_ISSUER.into(),
+            subjects: subjects.iter().map(|s| s.to_string()).collect(),
+            matching,
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn subjects_are_compared_as_the_cloud_compares_them() {
+        let branches = "repo:acme/api:ref:refs/heads/*";
+        assert!(accepts(&fed(SubjectMatch::Any, &[]), branches));
+        assert!(accepts(
+            &fed(SubjectMatch::Glob, &["repo:acme/*"]),
+            branches
+        ));
+        assert!(accepts(
+            &fed(SubjectMatch::Exact, &["repo:acme/api:ref:refs/heads/main"]),
+            branches
+        ));
+        // In StringEquals a `*` is a literal no GitHub subject holds.
+        assert!(!accepts(
+            &fed(SubjectMatch::Exact, &["repo:acme/*"]),
+            branches
+        ));
+        assert!(!accepts(
+            &fed(SubjectMatch::Exact, &["repo:acme/api:pull_request"]),
+            branches
+        ));
+        assert!(accepts(
+            &fed(
+                SubjectMatch::Exact,
+                &[
+                    "repo:acme/web:pull_request",
+                    "repo:acme/api:ref:refs/heads/dev"
+                ]
+            ),
+            branches
+        ));
+    }
+
+    #[test]
+    fn actions_issuers() {
+        assert!(is_actions("https://token.actions.githubusercontent.com/"));
+        assert!(is_actions(
+            "https://token.actions.githubusercontent.com/acme-enterprise"
+        ));
+        assert!(!is_actions(
+            "https://token.actions.githubusercontent.com.evil.example"
+        ));
+        assert!(!is_actions("https://gitlab.com"));
+    }
+}

@@ -40,12 +40,16 @@ pub fn normalize(raw: &RawScope, ctx: &Context<'_>) -> Normalized {
             GithubCatalogue::default()
         });
     let Some(org) = parsed::<Org>(raw, ORG, &mut errors) else {
-        let why = if raw.document(ORG).is_none() {
-            format!("no {ORG}: the organization could not be read")
-        } else {
-            errors.join("; ")
-        };
-        let mut n = failed_scope(raw, &why);
+        if raw.document(ORG).is_none() && raw.errors.is_empty() {
+            errors.push(format!(
+                "github {}: no {ORG}: the organization could not be read",
+                raw.scope
+            ));
+        }
+        let mut n = failed_scope(raw, "the organization could not be read");
+        if let Some(s) = n.inventory.scopes.first_mut() {
+            s.errors = raw.errors.iter().chain(&errors).cloned().collect();
+        }
         n.errors = errors;
         return n;
     };
