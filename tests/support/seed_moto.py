@@ -6,6 +6,8 @@ Usage: seed_moto.py <endpoint> <scenario>
 Scenarios:
   estate  users, roles, OIDC provider and policies covering standing, time-bound
           and revoked access (account 123456789012, moto's default)
+  github-oidc  an OIDC provider for GitHub Actions and two roles acme's workflows can
+          assume (repo:acme/* and repo:acme/api:environment:prod)
   empty   nothing
 
 Prints nothing on success; exits non-zero with the error otherwise.
@@ -177,8 +179,42 @@ def seed_estate(iam):
     )
 
 
+def seed_github_oidc(iam):
+    """Roles GitHub Actions workflows of org acme can assume (the cross-boundary bridge)."""
+    iam.create_open_id_connect_provider(
+        Url=f"https://{OIDC_HOST}",
+        ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"],
+    )
+    aud = {f"{OIDC_HOST}:aud": "sts.amazonaws.com"}
+    web_identity = "sts:AssumeRoleWithWebIdentity"
+    iam.create_role(
+        RoleName="gha-org-wide",
+        AssumeRolePolicyDocument=trust_principal(
+            {"Federated": OIDC_ARN},
+            {"StringLike": {f"{OIDC_HOST}:sub": "repo:acme/*"}, "StringEquals": aud},
+            web_identity,
+        ),
+    )
+    iam.put_role_policy(
+        RoleName="gha-org-wide",
+        PolicyName="deploy",
+        PolicyDocument=doc(allow(["s3:PutObject", "lambda:UpdateFunctionCode"], "*")),
+    )
+    iam.create_role(
+        RoleName="gha-api-prod",
+        AssumeRolePolicyDocument=trust_principal(
+            {"Federated": OIDC_ARN},
+            {"StringEquals": dict(aud, **{f"{OIDC_HOST}:sub": "repo:acme/api:environment:prod"})},
+            web_identity,
+        ),
+    )
+    iam.attach_role_policy(RoleName="gha-api-prod", PolicyArn=aws_policy("AdministratorAccess"))
+
+
 SCENARIOS = {
     "estate": seed_estate,
+    "github-oidc": seed_github_oidc,
     "empty": lambda iam: None,
 }
 
