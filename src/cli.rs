@@ -63,7 +63,7 @@ jitgap scan --from ./snapshot --baseline jitgap-baseline.json --waivers jitgap-w
 
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// Convert CloudTrail, Vault audit, Teleport, Azure PIM or live Vault records into ledger JSON Lines.
+    /// Convert CloudTrail, Vault audit, Teleport, Azure PIM, GCP PAM, GitHub audit-log or live Vault records into ledger JSON Lines.
     #[command(
         after_help = "Examples:\n  jitgap ledger import --from cloudtrail trail.json > ledger.jsonl\n  jitgap ledger import --from vault-audit /var/log/vault/audit.log --out ledger/vault.jsonl\n  VAULT_ADDR=https://vault:8200 VAULT_TOKEN=... jitgap ledger import --from vault db.internal:5432"
     )]
@@ -72,7 +72,7 @@ pub enum LedgerCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct LedgerImportArgs {
-    /// The native format: jsonl, cloudtrail, vault-audit, teleport, azure-pim, gcp-pam, vault (live API).
+    /// The native format: jsonl, cloudtrail, vault-audit, teleport, azure-pim, gcp-pam, github-audit, vault (live API).
     #[arg(long, value_name = "KIND")]
     pub from: String,
     /// The file or directory to read (`-` for stdin); for `vault`, the database scope (host:port).
@@ -116,7 +116,7 @@ pub struct SourceArgs {
     #[arg(long, value_name = "PATH")]
     pub from: Vec<PathBuf>,
     /// A JIT ledger to reconcile (repeatable): [KIND:]PATH with KIND jsonl (default), cloudtrail,
-    /// vault-audit, teleport, azure-pim, gcp-pam; or vault:SCOPE for the live Vault API (VAULT_ADDR, VAULT_TOKEN),
+    /// vault-audit, teleport, azure-pim, gcp-pam, github-audit; or vault:SCOPE for the live Vault API (VAULT_ADDR, VAULT_TOKEN),
     /// SCOPE being the database cluster (host:port) its leases log into. PATH `-` reads stdin.
     #[arg(long, value_name = "[KIND:]PATH")]
     pub ledger: Vec<String>,

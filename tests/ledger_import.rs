@@ -1,7 +1,8 @@
 //! Ledger importers on recorded native exports (`tests/fixtures/ledger/`): the neutral JSON Lines
 //! ledger, CloudTrail (log files and `lookup-events` output), the Vault file audit device,
-//! Teleport audit events, Azure PIM schedule requests (`ledger_import/azure_pim*.rs`) and
-//! Google Cloud PAM grants (`ledger_import/gcp_pam*.rs`). What they write conforms to
+//! Teleport audit events, Azure PIM schedule requests (`ledger_import/azure_pim*.rs`),
+//! Google Cloud PAM grants (`ledger_import/gcp_pam*.rs`) and GitHub audit-log events
+//! (`ledger_import/github_audit*.rs`). What they write conforms to
 //! `schemas/ledger.schema.json` and reads back unchanged.
 
 #[path = "ledger_import/azure_pim.rs"]
@@ -12,6 +13,8 @@ mod azure_pim_reconcile;
 mod gcp_pam;
 #[path = "ledger_import/gcp_pam_reconcile.rs"]
 mod gcp_pam_reconcile;
+#[path = "ledger_import/github_audit.rs"]
+mod github_audit;
 
 use chrono::{DateTime, Utc};
 use jitgap::ledger::import::{Doc, cloudtrail, read_docs, teleport, vault_audit};
@@ -65,6 +68,7 @@ fn all_imported() -> Vec<(ImportKind, Vec<Grant>)> {
         (ImportKind::Teleport, "teleport/events.jsonl"),
         (ImportKind::AzurePim, "azure-pim"),
         (ImportKind::GcpPam, "gcp-pam"),
+        (ImportKind::GithubAudit, "github-audit"),
     ]
     .into_iter()
     .map(|(kind, rel)| {

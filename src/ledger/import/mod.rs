@@ -13,6 +13,7 @@
 //! | `teleport`    | Teleport audit events, JSON lines or a JSON array                      |
 //! | `azure-pim`   | Azure PIM `roleAssignmentScheduleRequests` (ARM or Graph, as `az rest` saves them) |
 //! | `gcp-pam`     | Google Cloud PAM grants (`grants.list` pages, `gcloud pam grants list` output, a snapshot's `gcp/<project>/pam-grants.json`) |
+//! | `github-audit` | GitHub organization audit-log events (`gh api /orgs/ORG/audit-log`, `--paginate` pages back to back, or JSON Lines) |
 //! | `vault`       | the live Vault API (`VAULT_ADDR`, `VAULT_TOKEN`), not a file: [`vault`] |
 //!
 //! # Adding an importer
@@ -37,6 +38,8 @@ mod azure_pim_request;
 pub mod cloudtrail;
 pub mod gcp_pam;
 mod gcp_pam_grant;
+pub mod github_audit;
+mod github_audit_event;
 pub mod jsonl;
 pub mod teleport;
 pub mod vault;
@@ -62,6 +65,7 @@ pub enum ImportKind {
     Teleport,
     AzurePim,
     GcpPam,
+    GithubAudit,
 }
 
 impl ImportKind {
@@ -73,6 +77,7 @@ impl ImportKind {
         ImportKind::Teleport,
         ImportKind::AzurePim,
         ImportKind::GcpPam,
+        ImportKind::GithubAudit,
     ];
 
     /// The spelling in `--ledger KIND:PATH`.
@@ -85,6 +90,7 @@ impl ImportKind {
             ImportKind::Teleport => "teleport",
             ImportKind::AzurePim => "azure-pim",
             ImportKind::GcpPam => "gcp-pam",
+            ImportKind::GithubAudit => "github-audit",
         }
     }
 
@@ -153,6 +159,7 @@ pub fn import_file(kind: ImportKind, path: &Path) -> Result<Vec<Grant>, LedgerEr
         ImportKind::AzurePim => run::<azure_pim::AzurePim>(path),
         // A directory may be a snapshot: its gcp/<project>/pam-grants.json are read.
         ImportKind::GcpPam => Ok(gcp_pam::import_path(path)?.grants),
+        ImportKind::GithubAudit => run::<github_audit::GithubAudit>(path),
         ImportKind::Vault => Err(LedgerError::in_file(
             path.display().to_string(),
             "the `vault` ledger reads the live Vault API (set VAULT_ADDR and VAULT_TOKEN), not a file; \
@@ -359,7 +366,9 @@ mod tests {
         }
         let e = "gcp".parse::<ImportKind>().unwrap_err().to_string();
         assert!(
-            e.contains("jsonl, cloudtrail, vault-audit, vault, teleport, azure-pim, gcp-pam"),
+            e.contains(
+                "jsonl, cloudtrail, vault-audit, vault, teleport, azure-pim, gcp-pam, github-audit"
+            ),
             "{e}"
         );
     }
@@ -385,6 +394,10 @@ mod tests {
         assert_eq!(
             parse_spec("gcp-pam:x.json"),
             (ImportKind::GcpPam, "x.json".into())
+        );
+        assert_eq!(
+            parse_spec("github-audit:audit.json"),
+            (ImportKind::GithubAudit, "audit.json".into())
         );
         assert_eq!(
             parse_spec("gcp-pim:x.json"),
