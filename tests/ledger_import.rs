@@ -15,6 +15,9 @@ mod gcp_pam;
 mod gcp_pam_reconcile;
 #[path = "ledger_import/github_audit.rs"]
 mod github_audit;
+#[path = "ledger_import/github_audit_reconcile.rs"]
+mod github_audit_reconcile;
+mod support;
 
 use chrono::{DateTime, Utc};
 use jitgap::ledger::import::{Doc, cloudtrail, read_docs, teleport, vault_audit};
