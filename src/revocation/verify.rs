@@ -3,10 +3,11 @@
 //!
 //! One object per line, blank lines ignored:
 //! `{"kind": "aws-access-key", "id": "AKIA…", "secret_env": "OLD_KEY_SECRET"}` —
-//! `kind` is `aws-access-key`, `postgres-login`, `mysql-login`, `azure-client-secret` or
-//! `gcp-service-account-key`; `id` the key id, a URL without password, the Azure client
-//! (application) id, or the Google Cloud key's name
-//! (`projects/P/serviceAccounts/EMAIL/keys/KEY_ID`, or the service account's email); `tenant`
+//! `kind` is `aws-access-key`, `postgres-login`, `mysql-login`, `azure-client-secret`,
+//! `gcp-service-account-key` or `github-token`; `id` the key id, a URL without password, the
+//! Azure client (application) id, the Google Cloud key's name
+//! (`projects/P/serviceAccounts/EMAIL/keys/KEY_ID`, or the service account's email), or for a
+//! GitHub token free text naming it (never the token); `tenant`
 //! the Entra tenant id or domain (`azure-client-secret` only, and required there); exactly
 //! one of `secret` (the value) or `secret_env` (a variable that holds it; for a
 //! `gcp-service-account-key`, the key JSON or the path of the key file).

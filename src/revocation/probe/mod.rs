@@ -8,6 +8,7 @@
 //! | `mysql-login` | connect (+ `SELECT 1`) | 1045 access denied, 4151/3118 account locked, 1862 password expired |
 //! | `azure-client-secret` | one Entra client-credentials token request (`tenant` required) | AADSTS7000215 invalid secret, AADSTS7000222 expired secret, AADSTS700016 application not in the tenant |
 //! | `gcp-service-account-key` | one signed-JWT token grant at the Google token endpoint | HTTP 400 `invalid_grant` (key deleted or disabled, service account deleted) |
+//! | `github-token` | `GET /user`; an installation token (`ghs_…`, an `id` naming `…/installations/ID`, or a 403 "Resource not accessible by integration" from `/user`) `GET /installation/repositories` | HTTP 401 "Bad credentials" (revoked, expired, deleted); a 200 from `/user` after an organization-level revocation is reported with its caveat |
 //!
 //! Accepted → `not-effective` (the credential still works). Anything else — throttling, a
 //! network error, a timeout, TLS, a host-based refusal, an ambiguous 403, an unknown code —
@@ -18,6 +19,7 @@
 mod aws;
 mod azure;
 mod gcp;
+mod github;
 mod mysql;
 mod postgres;
 
@@ -39,7 +41,8 @@ crate::model::kebab_enum!(
         PostgresLogin => "postgres-login",
         MysqlLogin => "mysql-login",
         AzureClientSecret => "azure-client-secret",
-        GcpServiceAccountKey => "gcp-service-account-key"
+        GcpServiceAccountKey => "gcp-service-account-key",
+        GithubToken => "github-token"
     }
 );
 
@@ -62,6 +65,13 @@ pub enum IdError {
          (projects/PROJECT/serviceAccounts/EMAIL/keys/KEY_ID) or the service account's email"
     )]
     NotGcpKey,
+    #[error("`id` is empty: name the GitHub token (the identity jitgap reported, or a note)")]
+    EmptyGithubId,
+    #[error(
+        "`id` holds what looks like a GitHub token: `id` is echoed in every result, so name \
+         the token there and put the token itself in `secret_env`"
+    )]
+    GithubTokenInId,
     #[error("missing `tenant`: {kind} needs the Entra tenant id or domain")]
     TenantMissing { kind: ProbeKind },
     #[error("`tenant` is only for azure-client-secret; a {kind} line takes none")]
@@ -121,8 +131,9 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct ProbeInput {
     pub kind: ProbeKind,
-    /// AWS access key id, a PostgreSQL / MySQL URL without password, an Azure client id, or a
-    /// Google Cloud service-account key's name (or its service account's email).
+    /// AWS access key id, a PostgreSQL / MySQL URL without password, an Azure client id, a
+    /// Google Cloud service-account key's name (or its service account's email), or free text
+    /// naming a GitHub token (never the token).
     pub id: String,
     /// The Entra tenant (id or domain) of an `azure-client-secret`; `None` for the others.
     pub tenant: Option<String>,
@@ -161,6 +172,7 @@ impl ProbeInput {
             ProbeKind::MysqlLogin => mysql::check_id(&id)?,
             ProbeKind::AzureClientSecret => azure::check_id(&id)?,
             ProbeKind::GcpServiceAccountKey => gcp::check_id(&id)?,
+            ProbeKind::GithubToken => github::check_id(&id)?,
         }
         Ok(ProbeInput {
             kind,
@@ -175,12 +187,15 @@ impl ProbeInput {
 /// `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL`); `azure_authority_url` is the Entra
 /// authority without a trailing slash (default `https://login.microsoftonline.com`);
 /// `gcp_token_url` the Google OAuth 2.0 token endpoint (default
-/// `https://oauth2.googleapis.com/token`), also the `aud` of the assertions sent there.
+/// `https://oauth2.googleapis.com/token`), also the `aud` of the assertions sent there;
+/// `github_api_url` the GitHub REST API base URL without a trailing slash (default
+/// `https://api.github.com`).
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
     pub aws_endpoint_url: Option<String>,
     pub azure_authority_url: String,
     pub gcp_token_url: String,
+    pub github_api_url: String,
 }
 
 impl Default for ProbeOptions {
@@ -189,6 +204,7 @@ impl Default for ProbeOptions {
             aws_endpoint_url: None,
             azure_authority_url: crate::scan::azure::authority_url(None, None),
             gcp_token_url: crate::scan::gcp::token_url(None, None),
+            github_api_url: crate::scan::github::api_url(None, None),
         }
     }
 }
@@ -197,13 +213,15 @@ impl ProbeOptions {
     /// From the command's boundary flags (`--aws-endpoint-url`, else `AWS_ENDPOINT_URL`;
     /// `--azure-authority-url`, else `authority_url` in `azure`, the `[sources.azure]` table
     /// when the command read a config, else the public cloud's authority; `--gcp-token-url`,
-    /// else `token_url` in `[sources.gcp]`, else Google's token endpoint).
+    /// else `token_url` in `[sources.gcp]`, else Google's token endpoint; `--github-api-url`,
+    /// else `api_url` in `[sources.github]`, else `https://api.github.com`).
     pub fn from_flags(
         flags: Option<&clap::ArgMatches>,
         sources: Option<&std::collections::BTreeMap<String, toml::Value>>,
     ) -> ProbeOptions {
         let azure = sources.and_then(|s| s.get(crate::scan::azure::BOUNDARY.as_str()));
         let gcp = sources.and_then(|s| s.get(crate::scan::gcp::BOUNDARY.as_str()));
+        let github = sources.and_then(|s| s.get(crate::scan::github::BOUNDARY.as_str()));
         let flag = flags
             .and_then(|f| f.try_get_one::<String>("aws_endpoint_url").ok().flatten())
             .cloned();
@@ -215,6 +233,7 @@ impl ProbeOptions {
             }),
             azure_authority_url: crate::scan::azure::authority_url(flags, azure),
             gcp_token_url: crate::scan::gcp::token_url(flags, gcp),
+            github_api_url: crate::scan::github::api_url(flags, github),
         }
     }
 }
@@ -269,6 +288,7 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
                 azure::probe(tenant, &input.id, secret, opts).await
             }
             ProbeKind::GcpServiceAccountKey => gcp::probe(&input.id, secret, opts).await,
+            ProbeKind::GithubToken => github::probe(&input.id, secret, opts).await,
         }
     };
     // Each probe bounds its own calls; this is the backstop.
@@ -435,6 +455,18 @@ mod tests {
         assert_eq!(
             ProbeOptions::default().gcp_token_url,
             "https://oauth2.googleapis.com/token"
+        );
+    }
+
+    #[test]
+    fn the_github_api_url_comes_from_the_config_else_github_com() {
+        let section: toml::Value = toml::from_str("api_url = \"http://127.0.0.1:8445/\"").unwrap();
+        let sources = std::collections::BTreeMap::from([("github".to_string(), section)]);
+        let opts = ProbeOptions::from_flags(None, Some(&sources));
+        assert_eq!(opts.github_api_url, "http://127.0.0.1:8445");
+        assert_eq!(
+            ProbeOptions::default().github_api_url,
+            "https://api.github.com"
         );
     }
 
