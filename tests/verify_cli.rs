@@ -415,3 +415,150 @@ fn gcp_service_account_keys_against_a_fake_token_endpoint() {
         );
     }
 }
+
+fn github_line(id: &str, secret_env: &str) -> String {
+    serde_json::json!({"kind": "github-token", "id": id, "secret_env": secret_env}).to_string()
+}
+
+#[test]
+fn github_tokens_against_a_fake_api() {
+    use support::fake_http::FakeHttp;
+    let (gone, live) = (
+        "tok-cli-gone-Hq2Lm9Rt4Vw6Zb8Nc",
+        "ghs_cliLiveInstallationToken0123456789",
+    );
+    let fake = FakeHttp::start();
+    let bad = serde_json::json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        .to_string();
+    fake.on("GET", "/gone/user", 401, bad);
+    fake.on(
+        "GET",
+        "/live/installation/repositories",
+        200,
+        serde_json::json!({"total_count": 1, "repositories": [{"id": 1, "full_name": "acme/api"}]})
+            .to_string(),
+    );
+    fake.on(
+        "GET",
+        "/busy/user",
+        500,
+        serde_json::json!({"message": format!("upstream failed for {gone}")}).to_string(),
+    );
+    fake.on("GET", "/busy/installation/repositories", 502, "{}");
+    let t = tempfile::tempdir().unwrap();
+    let env = [("OLD_GH_TOKEN", gone), ("APP_TOKEN", live)];
+    let gone_line = github_line("release-bot (build-bot)", "OLD_GH_TOKEN");
+    let live_line = github_line("github:acme/installations/25381000", "APP_TOKEN");
+    let url = |path: &str| format!("{}{path}", fake.url);
+    let mut everything = String::new();
+
+    let (code, v, all) = verify(
+        t.path(),
+        std::slice::from_ref(&gone_line),
+        &["--github-api-url", &url("/gone")],
+        &env,
+    );
+    everything += &all;
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(v["results"][0]["kind"], "github-token");
+    assert_eq!(v["results"][0]["id"], "release-bot (build-bot)");
+    assert_eq!(v["results"][0]["verdict"], "effective");
+
+    let (code, v, all) = verify(
+        t.path(),
+        std::slice::from_ref(&live_line),
+        &["--github-api-url", &url("/live")],
+        &env,
+    );
+    everything += &all;
+    assert_eq!(code, 1, "{all}");
+    assert_eq!(v["results"][0]["verdict"], "not-effective");
+    assert!(
+        v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("reaches 1 repository (acme/api)"),
+        "{all}"
+    );
+
+    let (code, v, all) = verify(
+        t.path(),
+        &[gone_line.clone(), live_line.clone()],
+        &["--github-api-url", &url("/busy")],
+        &env,
+    );
+    everything += &all;
+    assert_eq!(code, 3, "{all}");
+    assert_eq!(v["results"][0]["verdict"], "inconclusive");
+    assert_eq!(v["results"][1]["verdict"], "inconclusive");
+    assert!(
+        v["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500")
+            && v["results"][1]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("HTTP 502"),
+        "{all}"
+    );
+
+    // scan --probe: the API URL from [sources.github], which alone asks for no GitHub scan.
+    std::fs::write(
+        t.path().join("jitgap.toml"),
+        format!("[sources.github]\napi_url = \"{}\"\n", url("/live")),
+    )
+    .unwrap();
+    std::fs::write(t.path().join("creds.jsonl"), live_line.clone() + "\n").unwrap();
+    let out = support::cli::jitgap(t.path())
+        .args([
+            "scan",
+            "--demo",
+            "--probe",
+            "creds.jsonl",
+            "--format",
+            "json,markdown",
+        ])
+        .args(["--out", "reports", "--fail-on", "not-effective"])
+        .envs(env)
+        .output()
+        .unwrap();
+    everything += &String::from_utf8_lossy(&out.stdout);
+    everything += &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{everything}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path().join("reports/jitgap-report.json")).unwrap(),
+    )
+    .unwrap();
+    let probes = report["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 1, "{probes:#?}");
+    assert_eq!(probes[0]["kind"], "github-token");
+    assert_eq!(probes[0]["verdict"], "not-effective");
+    everything += &written(&t.path().join("reports"));
+
+    let requests = fake.requests();
+    // The two probes of the third run go out together: compare in sorted order.
+    let mut paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "/busy/installation/repositories",
+            "/busy/user",
+            "/gone/user",
+            "/live/installation/repositories",
+            "/live/installation/repositories"
+        ],
+        "one call per token and run, never retried"
+    );
+    for r in &requests {
+        let sent = r.header("authorization").unwrap();
+        assert!(sent == format!("Bearer {gone}") || sent == format!("Bearer {live}"));
+    }
+    for token in [gone, live, "Hq2Lm9Rt4Vw6Zb8Nc", "cliLiveInstallationToken"] {
+        assert!(
+            !everything.contains(token),
+            "{token} reached an output:\n{everything}"
+        );
+    }
+}
