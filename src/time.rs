@@ -192,6 +192,15 @@ pub fn format_duration(d: Duration) -> String {
         .collect()
 }
 
+/// A limit as `[limits]` writes it: `2s`, `15m`, `500ms` (whole seconds alone would say
+/// `0s` for a sub-second limit).
+pub fn format_limit(d: std::time::Duration) -> String {
+    if d.subsec_millis() != 0 && d < std::time::Duration::from_secs(60) {
+        return format!("{}ms", d.as_millis());
+    }
+    Duration::from_std(d).map_or_else(|_| format!("{d:?}"), format_duration)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -561,3 +561,41 @@ fn a_snapshot_document_nobody_declares_is_ignored() {
     assert!(e.to_string().contains("no snapshot documents found"), "{e}");
     let _ = Doc::new("x", "y");
 }
+
+/// The POSTs a scanner may declare because they read or only exchange a credential
+/// (design.md §10): Resource Manager's `getIamPolicy`, and a GitHub App's JWT exchanged for
+/// an installation token.
+const READING_POSTS: &[&str] = &[
+    "POST /v3/projects/{id}:getIamPolicy",
+    "POST /v3/folders/{id}:getIamPolicy",
+    "POST /v3/organizations/{id}:getIamPolicy",
+    "POST /app/installations/{id}/access_tokens",
+];
+
+/// Operations named as API actions (`ListAccessKeys`) or SQL statement keywords that read.
+const READING_PREFIXES: &[&str] = &["Get", "List", "Generate", "SELECT", "SHOW"];
+
+#[test]
+fn every_built_in_scanner_declares_read_operations_only() {
+    let registry = Registry::builtin();
+    for s in registry.scanners() {
+        let ops = s.operations();
+        assert!(!ops.is_empty(), "{} declares no operations", s.boundary());
+        for op in ops {
+            match op.split_once(' ') {
+                Some(("GET", path)) => assert!(path.starts_with('/'), "{}: {op}", s.boundary()),
+                Some(("POST", _)) => assert!(
+                    READING_POSTS.contains(op),
+                    "{}: {op} is a POST that is not known to read",
+                    s.boundary()
+                ),
+                Some(_) => panic!("{}: {op} is neither a GET nor a reading POST", s.boundary()),
+                None => assert!(
+                    READING_PREFIXES.iter().any(|p| op.starts_with(p)),
+                    "{}: {op} does not read",
+                    s.boundary()
+                ),
+            }
+        }
+    }
+}

@@ -259,10 +259,7 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
 /// A limit as `[limits]` writes it: `2s`, `15m`, `500ms` (whole seconds alone would say
 /// `0 s` for a sub-second limit).
 fn shown(d: std::time::Duration) -> String {
-    if d.subsec_millis() != 0 && d < std::time::Duration::from_secs(60) {
-        return format!("{}ms", d.as_millis());
-    }
-    chrono::Duration::from_std(d).map_or_else(|_| format!("{d:?}"), crate::time::format_duration)
+    crate::time::format_limit(d)
 }
 
 fn read_ledger_file(g: &mut Gathered, kind: ImportKind, path: &str) {

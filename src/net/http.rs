@@ -138,6 +138,29 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// [`check_base_url`] for an API a bearer token is sent to: plain `http://` only to a
+/// loopback host (`localhost`, `127.0.0.0/8`, `::1`), so a token never crosses a network in
+/// clear.
+pub fn check_token_base_url(url: &str) -> Result<(), String> {
+    check_base_url(url)?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
+    let host = parsed
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if parsed.scheme() == "http" && !loopback {
+        return Err(
+            "is plain http to a host that is not loopback: a token is only sent over https".into(),
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +195,21 @@ mod tests {
     fn cgi_ignores_the_upper_case_http_proxy() {
         let e = env(&[("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://evil:1")]);
         assert_eq!(e.http, None);
+    }
+
+    #[test]
+    fn tokens_go_in_clear_text_only_to_loopback() {
+        for ok in [
+            "https://api.github.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:1/api/v3",
+            "http://[::1]:2",
+        ] {
+            assert_eq!(check_token_base_url(ok), Ok(()), "{ok}");
+        }
+        let e = check_token_base_url("http://ghe.example.com/api/v3").unwrap_err();
+        assert!(e.contains("not loopback"), "{e}");
+        assert!(check_token_base_url("ftp://127.0.0.1").is_err());
     }
 
     #[test]

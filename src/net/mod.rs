@@ -7,6 +7,9 @@
 //! - [`retry::send`] sends a request built by a closure and re-sends it on throttling and
 //!   transient failures, with capped exponential backoff, full jitter and `Retry-After`;
 //!   `backoff` holds the pure part (what is retried, how long to wait).
+//!   [`retry::send_with`] is the same loop with the caller judging each answer (an API
+//!   that throttles with its own signals, as GitHub does with 403 and `x-ratelimit-*`).
+//! - [`jwt`] signs RS256 JWTs (the Google token probe's assertion, a GitHub App's JWT).
 //! - [`NetLimits`] holds the knobs, with defaults; it deserializes from a `[limits]` table
 //!   (`request_timeout = "30s"`, `max_attempts = 5`, `base_backoff = "500ms"`,
 //!   `max_backoff = "30s"`).
@@ -14,6 +17,7 @@
 pub(crate) mod backoff;
 pub mod bearer;
 pub(crate) mod http;
+pub(crate) mod jwt;
 pub(crate) mod retry;
 
 use std::time::Duration;
@@ -21,8 +25,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 pub use bearer::Bearer;
-pub use http::{check_base_url, client};
-pub use retry::{NetError, Reply, send};
+pub use http::{check_base_url, check_token_base_url, client};
+pub use retry::{Answered, NetError, Reply, Verdict, send, send_with};
 
 /// Timeouts and retry bounds shared by every HTTP call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

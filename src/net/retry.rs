@@ -12,6 +12,10 @@
 //! ("full jitter"); either is capped at `max_backoff`. The jitter comes from std's
 //! per-process random hasher keys mixed with the current `Instant` and a counter: spreading
 //! clients apart needs no cryptographic randomness, so no random-number crate is pulled in.
+//!
+//! [`send_with`] is the same loop with the caller's judge deciding, per answer, whether it
+//! is retried and after how long (an API whose throttling is a 403 with its own headers);
+//! transport failures are retried as above, and `max_attempts` still bounds the attempts.
 
 use crate::error_chain::error_chain;
 use std::time::Duration;
@@ -136,6 +140,49 @@ pub async fn send<F>(limits: &NetLimits, request: F) -> Result<Reply, NetError>
 where
     F: Fn() -> RequestBuilder,
 {
+    send_with(limits, request, |a| {
+        if !retryable(a.status, a.body) {
+            return Verdict::Answer;
+        }
+        Verdict::Retry(
+            a.headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry_after(v, Utc::now()))
+                .map(|d| d.min(limits.max_backoff)),
+        )
+    })
+    .await
+}
+
+/// One answer as [`send_with`]'s judge sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answered<'a> {
+    pub status: StatusCode,
+    pub headers: &'a HeaderMap,
+    pub body: &'a str,
+    /// This answer's attempt (1-based).
+    pub attempt: u32,
+}
+
+/// What [`send_with`] does with an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Hand it to the caller as a [`Reply`], whatever its status.
+    Answer,
+    /// Send again after this wait (`None`: the capped, jittered backoff); once
+    /// `max_attempts` are spent, a [`NetError::Status`].
+    Retry(Option<Duration>),
+}
+
+/// [`send`] with the caller's own judgement of which answers are retried and how long to
+/// wait (an API with its own throttling signals: GitHub's 403 rate limits, say). Transport
+/// failures are retried as in [`send`]; the judge's wait is used as given.
+pub async fn send_with<F, J>(limits: &NetLimits, request: F, judge: J) -> Result<Reply, NetError>
+where
+    F: Fn() -> RequestBuilder,
+    J: Fn(Answered<'_>) -> Verdict,
+{
     let max = limits.max_attempts.max(1);
     let mut attempt = 0;
     let mut waits = Vec::new();
@@ -158,15 +205,24 @@ where
                     }
                     Err(e) => return Err(transport(&method, url, e, attempt)),
                 };
-                if !retryable(status, &body) {
-                    return Ok(Reply {
-                        status,
-                        headers,
-                        body,
-                        attempts: attempt,
-                        waits,
-                    });
-                }
+                let verdict = judge(Answered {
+                    status,
+                    headers: &headers,
+                    body: &body,
+                    attempt,
+                });
+                let wait = match verdict {
+                    Verdict::Answer => {
+                        return Ok(Reply {
+                            status,
+                            headers,
+                            body,
+                            attempts: attempt,
+                            waits,
+                        });
+                    }
+                    Verdict::Retry(wait) => wait,
+                };
                 if attempt >= max {
                     return Err(NetError::Status {
                         method: method.to_string(),
@@ -176,12 +232,7 @@ where
                         attempts: attempt,
                     });
                 }
-                headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| retry_after(v, Utc::now()))
-                    .map(|d| d.min(limits.max_backoff))
-                    .unwrap_or_else(|| backoff(attempt, limits, jitter()))
+                wait.unwrap_or_else(|| backoff(attempt, limits, jitter()))
             }
             Err(e) if attempt < max && transient(&e) => backoff(attempt, limits, jitter()),
             Err(e) => return Err(transport(&method, url, e, attempt)),

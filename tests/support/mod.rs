@@ -2,6 +2,7 @@ pub mod barrier;
 pub mod cli;
 pub mod fake_azure;
 pub mod fake_gcp;
+pub mod fake_github;
 pub mod fake_http;
 pub mod gcp_key;
 pub mod mariadb;

@@ -28,15 +28,13 @@
 //! reaches a reason: the answer is read with the assertion taken out of it, and every reason
 //! is scrubbed of the key and the assertion before it leaves.
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use rustls::pki_types::PrivateKeyDer;
-use rustls::pki_types::pem::PemObject;
+use aws_lc_rs::signature::RsaKeyPair;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::{IdError, Outcome, ProbeOptions, form_urlencode};
+use crate::net::jwt::{KeyProblem, rsa_key, sign_rs256};
 use crate::redact::REDACTED;
 
 /// The access asked for; the token is never used.
@@ -193,19 +191,11 @@ fn load(secret: &str) -> Result<(Key, String), String> {
         need("private_key_id")?,
         need("private_key")?,
     );
-    let pair = match PrivateKeyDer::from_pem_slice(pem.as_bytes()) {
-        Ok(PrivateKeyDer::Pkcs8(der)) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
-        Ok(PrivateKeyDer::Pkcs1(der)) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
-        Ok(_) => return Err(format!("the `private_key` of {where_} is not an RSA key")),
-        Err(_) => {
-            return Err(format!(
-                "the `private_key` of {where_} is not a PEM private key (-----BEGIN PRIVATE KEY-----)"
-            ));
-        }
-    }
-    .map_err(|e| match e.to_string().as_str() {
-        "WrongAlgorithm" => format!("the `private_key` of {where_} is not an RSA key"),
-        why => format!("the `private_key` of {where_} is not a usable RSA key ({why})"),
+    let pair = rsa_key(&pem).map_err(|e| match e {
+        KeyProblem::NotPem => format!(
+            "the `private_key` of {where_} is not a PEM private key (-----BEGIN PRIVATE KEY-----)"
+        ),
+        other => format!("the `private_key` of {where_} {other}"),
     })?;
     let key = Key {
         email,
@@ -216,20 +206,6 @@ fn load(secret: &str) -> Result<(Key, String), String> {
         pair,
     };
     Ok((key, text))
-}
-
-/// Unpadded base64url (RFC 4648 §5), as JWTs are written.
-pub(super) fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
 }
 
 /// The signed assertion for `key` at `audience`, issued at `now` (Unix seconds).
@@ -243,21 +219,8 @@ fn assertion(key: &Key, audience: &str, now: i64) -> Result<String, String> {
         "iat": now,
         "exp": now + ASSERTION_SECONDS,
     });
-    let input = format!(
-        "{}.{}",
-        base64url(header.to_string().as_bytes()),
-        base64url(claims.to_string().as_bytes())
-    );
-    let mut signature = vec![0; key.pair.public_modulus_len()];
-    key.pair
-        .sign(
-            &RSA_PKCS1_SHA256,
-            &SystemRandom::new(),
-            input.as_bytes(),
-            &mut signature,
-        )
-        .map_err(|_| "the key could not sign the assertion".to_string())?;
-    Ok(format!("{input}.{}", base64url(&signature)))
+    sign_rs256(&key.pair, &header, &claims)
+        .ok_or_else(|| "the key could not sign the assertion".to_string())
 }
 
 /// Takes every piece of key material and the assertion out of `text`.
@@ -450,23 +413,6 @@ pub(super) fn classify(status: u16, body: &str, at: &str, key: &str) -> Outcome 
 mod tests {
     use super::*;
     use crate::model::Revocation;
-
-    #[test]
-    fn base64url_follows_rfc_4648() {
-        let cases: [(&[u8], &str); 8] = [
-            (b"", ""),
-            (b"f", "Zg"),
-            (b"fo", "Zm8"),
-            (b"foo", "Zm9v"),
-            (b"foob", "Zm9vYg"),
-            (b"fooba", "Zm9vYmE"),
-            (b"foobar", "Zm9vYmFy"),
-            (&[0xfb, 0xff, 0xbf], "-_-_"),
-        ];
-        for (bytes, text) in cases {
-            assert_eq!(base64url(bytes), text);
-        }
-    }
 
     #[test]
     fn ids_are_key_names_or_emails() {

@@ -94,23 +94,7 @@ const NOT_BY_INTEGRATION: &str = "Resource not accessible by integration";
 
 /// `http(s)://HOST…`, and plain `http` only to loopback.
 fn check_url(base: &str) -> Result<(), String> {
-    crate::net::check_base_url(base)?;
-    let url = reqwest::Url::parse(base).map_err(|e| format!("is not a URL ({e})"))?;
-    let host = url
-        .host_str()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if url.scheme() == "http" && !loopback {
-        return Err(
-            "is plain http to a host that is not loopback: a token is only sent over https".into(),
-        );
-    }
-    Ok(())
+    crate::net::check_token_base_url(base)
 }
 
 /// One read, and whether the answer was GitHub's refusal of `/user` to an installation token.

@@ -161,7 +161,7 @@ fn options(
         .or(s.api_url)
         .map(|u| u.trim_end_matches('/').to_string())
         .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-    crate::net::check_base_url(&api_url)
+    crate::net::check_token_base_url(&api_url)
         .map_err(|e| PlanError(format!("--github-api-url `{api_url}`: {e}")))?;
     let mut orgs = orgs;
     orgs.sort_by_key(|o| o.to_ascii_lowercase());
@@ -302,6 +302,28 @@ mod tests {
         let half = section("orgs = [\"acme\"]\napp_id = 7");
         let e = options(&flags(&[]), Some(&half)).unwrap_err();
         assert!(e.0.contains("--github-app-key"), "{}", e.0);
+        let clear = options(
+            &flags(&[
+                "--github-org",
+                "acme",
+                "--github-api-url",
+                "http://ghe.example/api/v3",
+            ]),
+            None,
+        )
+        .unwrap_err();
+        assert!(clear.0.contains("not loopback"), "{}", clear.0);
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/api/v3",
+            "http://[::1]:2",
+        ] {
+            let o = options(
+                &flags(&["--github-org", "acme", "--github-api-url", local]),
+                None,
+            );
+            assert!(o.is_ok(), "{local}: {o:?}");
+        }
         let full = section("orgs = [\"acme\"]\napp_id = 7\napp_key = \"k.pem\"");
         let o = options(&flags(&[]), Some(&full)).unwrap().unwrap();
         assert_eq!(o.app.unwrap().app_id, 7);
