@@ -78,6 +78,25 @@ fn identity<'a>(r: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no identity {name}"))
 }
 
+/// `jitgap ARGS --format json --out TMP` in `dir`: the exit code and the report.
+fn run(dir: &Path, args: &[&std::ffi::OsStr]) -> (i32, Value, String) {
+    let out = tempfile::tempdir().unwrap();
+    let o = jitgap(dir)
+        .args(args)
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some(), "{o:?}");
+    let text = std::fs::read_to_string(out.path().join("jitgap-report.json"))
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", String::from_utf8_lossy(&o.stderr)));
+    (
+        o.status.code().unwrap(),
+        serde_json::from_str(&text).unwrap(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
 fn row(v: [&str; 6]) -> [String; 6] {
     v.map(str::to_string)
 }
@@ -295,26 +314,17 @@ fn max_pat_lifetime_comes_from_the_policy() {
     copy_dir(&estate(), dir.path());
     let config = dir.path().join("jitgap.toml");
     std::fs::write(&config, "[policy]\nmax_pat_lifetime = \"90d\"\n").unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let o = jitgap(dir.path())
-        .args(["scan", "--from"])
-        .arg(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["--format", "json", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let (code, r, stderr) = run(
+        dir.path(),
+        &[
+            "scan".as_ref(),
+            "--from".as_ref(),
+            dir.path().as_os_str(),
+            "--config".as_ref(),
+            config.as_os_str(),
+        ],
     );
-    let r: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("jitgap-report.json")).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(r["policy"]["max_pat_lifetime"], "90d");
     // org automation: 183 days now exceeds the limit too.
     assert_eq!(
@@ -482,22 +492,8 @@ fn without_github_the_aws_side_is_unchanged() {
 
 #[test]
 fn the_demo_bridges_github_into_aws_and_azure() {
-    let out = tempfile::tempdir().unwrap();
-    let o = jitgap(&repo())
-        .args(["scan", "--demo", "--format", "json", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("jitgap-report.json")).unwrap(),
-    )
-    .unwrap();
+    let (code, r, stderr) = run(&repo(), &["scan".as_ref(), "--demo".as_ref()]);
+    assert_eq!(code, 0, "{stderr}");
     let targets: Vec<String> = r["access_paths"]
         .as_array()
         .unwrap()
@@ -605,30 +601,18 @@ fn bad_documents_name_the_file_and_the_place() {
 
 #[test]
 fn a_later_as_of_ends_the_short_token() {
-    let out = tempfile::tempdir().unwrap();
-    let o = jitgap(&repo())
-        .args(["scan", "--from"])
-        .arg(estate())
-        .args([
-            "--as-of",
-            "2026-09-02T00:00:00Z",
-            "--format",
-            "json",
-            "--out",
-        ])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let estate = estate();
+    let (code, r, stderr) = run(
+        &repo(),
+        &[
+            "scan".as_ref(),
+            "--from".as_ref(),
+            estate.as_os_str(),
+            "--as-of".as_ref(),
+            "2026-09-02T00:00:00Z".as_ref(),
+        ],
     );
-    let r: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("jitgap-report.json")).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(code, 0, "{stderr}");
     assert!(
         !paths(&r)
             .iter()
