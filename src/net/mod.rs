@@ -9,6 +9,7 @@
 //!   `backoff` holds the pure part (what is retried, how long to wait).
 //!   [`retry::send_with`] is the same loop with the caller judging each answer (an API
 //!   that throttles with its own signals, as GitHub does with 403 and `x-ratelimit-*`).
+//! - [`bounded::bounded`] runs a collection's per-object calls a few at a time, in order.
 //! - [`jwt`] signs RS256 JWTs (the Google token probe's assertion, a GitHub App's JWT).
 //! - [`NetLimits`] holds the knobs, with defaults; it deserializes from a `[limits]` table
 //!   (`request_timeout = "30s"`, `max_attempts = 5`, `base_backoff = "500ms"`,
@@ -16,6 +17,7 @@
 
 pub(crate) mod backoff;
 pub mod bearer;
+pub(crate) mod bounded;
 pub(crate) mod http;
 pub(crate) mod jwt;
 pub(crate) mod retry;
@@ -25,6 +27,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 pub use bearer::Bearer;
+pub(crate) use bounded::bounded;
 pub use http::{check_base_url, check_token_base_url, client};
 pub use retry::{Answered, NetError, Reply, Verdict, send, send_with};
 

@@ -33,6 +33,25 @@ pub struct DocumentSpec {
     pub required: bool,
 }
 
+/// The specs of a scope folder whose first document marks it (required) and whose others are
+/// optional: `first_required::<{ NAMES.len() }>(NAMES)`. `N` must be `names.len()`.
+pub const fn first_required<const N: usize>(names: &[&'static str]) -> [DocumentSpec; N] {
+    assert!(names.len() == N, "N must be the number of names");
+    let mut out = [DocumentSpec {
+        name: "",
+        required: false,
+    }; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = DocumentSpec {
+            name: names[i],
+            required: i == 0,
+        };
+        i += 1;
+    }
+    out
+}
+
 /// The raw documents of one scope, in the native shapes, as collected live or read from a
 /// snapshot: the one input of [`Scanner::normalize`].
 #[derive(Debug, Clone)]

@@ -14,8 +14,6 @@ use crate::scan::scanner::{Live, Origin, RawScope};
 use serde_json::{Map, Value, json};
 use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 /// Per-object calls in flight at once, per project.
 pub(crate) const PER_OBJECT_CONCURRENCY: usize = 8;
@@ -368,39 +366,13 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Option<Value>, Arc<GcpError>>> + Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(PER_OBJECT_CONCURRENCY));
-    let mut tasks = JoinSet::new();
-    for (i, name) in names.iter().enumerate() {
-        let (permits, fut) = (permits.clone(), call(name.clone()));
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("semaphore open");
-            (i, fut.await)
-        });
-    }
-    let mut done: Vec<(usize, Option<Value>)> = Vec::with_capacity(names.len());
-    let mut failed = None;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((i, Ok(v))) => done.push((i, v)),
-            Ok((i, Err(e))) => {
-                failed.get_or_insert((names[i].clone(), e));
-                tasks.abort_all();
-            }
-            Err(e) if e.is_cancelled() => {}
-            Err(e) => {
-                let e = GcpError::Stopped(crate::redact::redact(&e.to_string()));
-                failed.get_or_insert((String::new(), Arc::new(e)));
-            }
-        }
-    }
-    if let Some(f) = failed {
-        return Err(f);
-    }
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done
-        .into_iter()
-        .map(|(i, v)| (names[i].clone(), v))
-        .collect())
+    let calls: Vec<Fut> = names.iter().map(|n| call(n.clone())).collect();
+    crate::net::bounded(PER_OBJECT_CONCURRENCY, calls, |r| {
+        Arc::new(GcpError::Stopped(r))
+    })
+    .await
+    .map(|answers| names.iter().cloned().zip(answers).collect())
+    .map_err(|(i, e)| (i.map(|i| names[i].clone()).unwrap_or_default(), e))
 }
 
 /// A key listing never carries the private key (only `keys.create` answers do); should one

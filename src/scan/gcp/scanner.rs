@@ -61,22 +61,9 @@ fn yes() -> bool {
     true
 }
 
-const DOCUMENTS: &[DocumentSpec] = &{
-    let mut out = [DocumentSpec {
-        name: "",
-        required: false,
-    }; DOCUMENT_NAMES.len()];
-    let mut i = 0;
-    while i < DOCUMENT_NAMES.len() {
-        out[i] = DocumentSpec {
-            name: DOCUMENT_NAMES[i],
-            // `project.json` marks a project folder; every other document is optional.
-            required: i == 0,
-        };
-        i += 1;
-    }
-    out
-};
+// `project.json` marks a project folder; every other document is optional.
+const DOCUMENTS: &[DocumentSpec] =
+    &crate::scan::scanner::first_required::<{ DOCUMENT_NAMES.len() }>(DOCUMENT_NAMES);
 
 const _: () = assert!(matches!(DOCUMENT_NAMES[0].as_bytes(), b"project.json"));
 

@@ -1,5 +1,5 @@
 //! The GitHub privilege catalogue from `rules/github.toml`: the permissions whose `write`
-//! is admin, and the classic token scopes that are admin or write.
+//! is admin, and the classic token scopes that are admin or only read.
 
 use crate::model::{Decision, Privilege};
 use serde::Deserialize;
@@ -12,8 +12,8 @@ pub struct GithubCatalogue {
     pub admin_permissions: Vec<String>,
     /// Classic token scopes that are admin.
     pub admin_scopes: Vec<String>,
-    /// Classic token scopes that write.
-    pub write_scopes: Vec<String>,
+    /// Classic token scopes that only read besides `read:*`; every other scope writes.
+    pub read_scopes: Vec<String>,
 }
 
 impl GithubCatalogue {
@@ -105,9 +105,10 @@ impl GithubCatalogue {
                 ),
             );
         }
+        // Fail closed: a scope that is neither admin nor known to read is counted as write.
         let write: Vec<&str> = scopes
             .iter()
-            .filter(|s| self.write_scopes.contains(s))
+            .filter(|s| !s.starts_with("read:") && !self.read_scopes.contains(s))
             .map(String::as_str)
             .collect();
         if !write.is_empty() {
@@ -150,7 +151,7 @@ mod tests {
         GithubCatalogue {
             admin_permissions: vec!["administration".into(), "workflows".into()],
             admin_scopes: vec!["admin:org".into(), "delete_repo".into()],
-            write_scopes: vec!["repo".into(), "workflow".into()],
+            read_scopes: vec!["user:email".into()],
         }
     }
 
@@ -188,7 +189,9 @@ mod tests {
         };
         assert_eq!(s(&["repo", "read:org"]), Privilege::Write);
         assert_eq!(s(&["admin:org"]), Privilege::Admin);
-        assert_eq!(s(&["read:org"]), Privilege::Read);
+        assert_eq!(s(&["read:org", "user:email"]), Privilege::Read);
+        // A scope nobody listed is not harmless.
+        assert_eq!(s(&["write:repo_hook"]), Privilege::Write);
         assert_eq!(s(&[]), Privilege::Read);
     }
 }

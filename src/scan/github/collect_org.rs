@@ -18,9 +18,6 @@ use super::raw::*;
 use crate::scan::Doc;
 use crate::scan::scanner::{Origin, RawScope};
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 /// Per-repository (and per-App) calls in flight at once, per organization.
 pub(crate) const PER_REPO_CONCURRENCY: usize = 8;
@@ -296,41 +293,21 @@ async fn each(
     calls: Vec<(String, Vec<String>)>,
     items: Option<Items>,
 ) -> Result<Vec<(String, Value)>, GithubError> {
-    let permits = Arc::new(Semaphore::new(PER_REPO_CONCURRENCY));
-    let mut tasks = JoinSet::new();
-    for (i, (_, segments)) in calls.iter().enumerate() {
-        let (permits, api, segments) = (permits.clone(), api.clone(), segments.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("semaphore open");
-            let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-            let got = match items {
-                Some(items) => api.list(&segs, &[], items).await,
-                None => api.get(&segs).await,
-            };
-            (i, got)
-        });
-    }
-    let mut done: Vec<(usize, Value)> = Vec::with_capacity(calls.len());
-    let mut failed = None;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((i, Ok(v))) => done.push((i, v)),
-            Ok((_, Err(e))) => {
-                failed.get_or_insert(e);
-                tasks.abort_all();
+    let futures: Vec<_> = calls
+        .iter()
+        .map(|(_, segments)| {
+            let (api, segments) = (api.clone(), segments.clone());
+            async move {
+                let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+                match items {
+                    Some(items) => api.list(&segs, &[], items).await,
+                    None => api.get(&segs).await,
+                }
             }
-            Err(e) if e.is_cancelled() => {}
-            Err(e) => {
-                failed.get_or_insert(GithubError::Stopped(crate::redact::redact(&e.to_string())));
-            }
-        }
-    }
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done
-        .into_iter()
-        .map(|(i, v)| (calls[i].0.clone(), v))
-        .collect())
+        })
+        .collect();
+    let answers = crate::net::bounded(PER_REPO_CONCURRENCY, futures, GithubError::Stopped)
+        .await
+        .map_err(|(_, e)| e)?;
+    Ok(calls.into_iter().map(|(k, _)| k).zip(answers).collect())
 }

@@ -63,22 +63,9 @@ fn yes() -> bool {
     true
 }
 
-const DOCUMENTS: &[DocumentSpec] = &{
-    let mut out = [DocumentSpec {
-        name: "",
-        required: false,
-    }; DOCUMENT_NAMES.len()];
-    let mut i = 0;
-    while i < DOCUMENT_NAMES.len() {
-        out[i] = DocumentSpec {
-            name: DOCUMENT_NAMES[i],
-            // `org.json` marks an organization folder; every other document is optional.
-            required: i == 0,
-        };
-        i += 1;
-    }
-    out
-};
+// `org.json` marks an organization folder; every other document is optional.
+const DOCUMENTS: &[DocumentSpec] =
+    &crate::scan::scanner::first_required::<{ DOCUMENT_NAMES.len() }>(DOCUMENT_NAMES);
 
 const _: () = assert!(matches!(DOCUMENT_NAMES[0].as_bytes(), b"org.json"));
 
