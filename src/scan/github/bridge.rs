@@ -54,18 +54,40 @@ pub fn bridge(inv: &Inventory, _ctx: &Context<'_>) -> Inventory {
     for w in inv.workloads.iter().filter(|w| w.boundary == BOUNDARY) {
         orgs.entry(w.scope.as_str()).or_default().push(w);
     }
-    for fed in inv.federations.iter().filter(|f| is_actions(&f.issuer)) {
-        let cloud = inv.identities.iter().find(|i| i.id == fed.identity);
-        let cloud_name = cloud
-            .map(|c| c.name.clone())
+    let feds: Vec<&Federation> = inv
+        .federations
+        .iter()
+        .filter(|f| is_actions(&f.issuer))
+        .collect();
+    if feds.is_empty() || orgs.is_empty() {
+        return out;
+    }
+    // The trusting identities' names and paths, indexed once (not one sweep per trust).
+    let wanted: std::collections::BTreeSet<&str> =
+        feds.iter().map(|f| f.identity.as_str()).collect();
+    let names: BTreeMap<&str, &str> = inv
+        .identities
+        .iter()
+        .filter(|i| wanted.contains(i.id.as_str()))
+        .map(|i| (i.id.as_str(), i.name.as_str()))
+        .collect();
+    let mut by_identity: BTreeMap<&str, Vec<&AccessPath>> = BTreeMap::new();
+    for p in inv
+        .access_paths
+        .iter()
+        .filter(|p| wanted.contains(p.identity.as_str()))
+    {
+        by_identity.entry(&p.identity).or_default().push(p);
+    }
+    for fed in feds {
+        let cloud_name = names
+            .get(fed.identity.as_str())
+            .map(|n| n.to_string())
             .unwrap_or_else(|| fed.identity.clone());
-        let paths: Vec<&AccessPath> = inv
-            .access_paths
-            .iter()
-            .filter(|p| p.identity == fed.identity)
-            .collect();
-        let strongest = paths
-            .iter()
+        let strongest = by_identity
+            .get(fed.identity.as_str())
+            .into_iter()
+            .flatten()
             .max_by_key(|p| {
                 (
                     p.privilege.rank(),
