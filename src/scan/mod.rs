@@ -7,6 +7,7 @@ pub mod azure;
 pub mod gcp;
 pub mod github;
 pub mod json;
+pub mod kubernetes;
 pub mod mysql;
 pub mod postgres;
 pub mod registry;

@@ -2,7 +2,7 @@
 //! a rules file, and one line in [`BUILTIN`].
 
 use super::scanner::Scanner;
-use super::{aws, azure, gcp, github, mysql, postgres};
+use super::{aws, azure, gcp, github, kubernetes, mysql, postgres};
 use crate::model::Boundary;
 use crate::rules::{RuleError, RuleSet};
 use std::path::Path;
@@ -13,6 +13,7 @@ static BUILTIN: &[&dyn Scanner] = &[
     &azure::SCANNER,
     &gcp::SCANNER,
     &github::SCANNER,
+    &kubernetes::SCANNER,
     &postgres::SCANNER,
     &mysql::SCANNER,
 ];

@@ -272,6 +272,11 @@ pub trait Scanner: Send + Sync + 'static {
     fn accepts_file(&self, _name: &str, _text: &str) -> Option<&'static str> {
         None
     }
+    /// Whether a file in a snapshot folder whose name is not (or not only) its document is
+    /// one of its documents by what it holds: the document's name when it is. Default: none.
+    fn claim_file(&self, _text: &str) -> Option<&'static str> {
+        None
+    }
     /// What such a lone file is, for the error when `--from` gets one nobody reads
     /// (`an AWS authorization-details export`).
     fn lone_file(&self) -> Option<&'static str> {

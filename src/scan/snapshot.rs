@@ -63,11 +63,25 @@ pub fn load_snapshot(path: &Path, registry: &Registry) -> Result<Snapshot, Snaps
     }
     let mut entries = Vec::new();
     for f in files {
-        let text =
-            std::fs::read_to_string(&f).map_err(|e| input(&f, format!("cannot read: {e}")))?;
-        entries.push((f.display().to_string(), f, text));
+        let declared = is_document(registry, &name_of(&f)) || !meta.is_dir();
+        match std::fs::read_to_string(&f) {
+            Ok(text) => entries.push((f.display().to_string(), f, text)),
+            // A file no scanner declares is only looked at; one that cannot be read is not ours.
+            Err(_) if !declared && !name_of(&f).ends_with(".jsonl") => {}
+            Err(e) => return Err(input(&f, format!("cannot read: {e}"))),
+        }
     }
-    assemble(entries, !meta.is_dir(), registry)
+    let snap = assemble(entries, !meta.is_dir(), registry)?;
+    if meta.is_dir() && snap.scopes.is_empty() && snap.ledgers.is_empty() {
+        return Err(input(
+            path,
+            format!(
+                "no snapshot documents found (expected {}; see `jitgap collect --help`)",
+                expected(registry)
+            ),
+        ));
+    }
+    Ok(snap)
 }
 
 /// `aws/<scope>/authorization-details.json, postgres/<scope>/catalog.json, …`
@@ -117,6 +131,7 @@ fn walk(
         if p.is_dir() {
             walk(&p, depth + 1, registry, out)?;
         } else if is_document(registry, &name)
+            || name.ends_with(".json")
             || (name.ends_with(".jsonl") && p.parent().is_some_and(|d| name_of(d) == "ledger"))
             || (depth == 0 && name == MANIFEST)
         {
@@ -168,6 +183,15 @@ fn manifest_time(shown: &str, text: &str) -> Result<Option<DateTime<Utc>>, Snaps
             format!("/collected_at: `{t}` is not an RFC 3339 timestamp"),
         )
     })
+}
+
+/// A file whose name no scanner (or more than one) declares, claimed by what it holds
+/// (`Scanner::claim_file`: a `kubectl get -o json` output of any name).
+fn claimed(registry: &Registry, text: &str) -> Option<(&'static dyn Scanner, &'static str)> {
+    registry
+        .scanners()
+        .iter()
+        .find_map(|s| s.claim_file(text).map(|d| (*s, d)))
 }
 
 /// A lone file: the scanner that reads it on its own makes it one scope.
@@ -231,7 +255,9 @@ pub(crate) fn assemble(
             snap.collected_at = manifest_time(&shown, &text)?;
             continue;
         }
-        let Some((scanner, doc)) = owner(registry, &path, &name) else {
+        let Some((scanner, doc)) =
+            owner(registry, &path, &name).or_else(|| claimed(registry, &text))
+        else {
             continue; // a `catalog.json` outside `postgres/` or `mysql/`: nobody's document
         };
         scanner
@@ -243,6 +269,20 @@ pub(crate) fn assemble(
                 RawScope::new(scanner.boundary(), String::new(), Origin::File),
             )
         });
+        if let Some(held) = slot
+            .1
+            .document(doc)
+            .filter(|_| slot.0.boundary() == scanner.boundary())
+        {
+            return Err(input(
+                &shown,
+                format!(
+                    "holds the same {} objects as {} in one folder; keep one file per kind, or one `kubectl get A,B -o json` of several kinds",
+                    doc.trim_end_matches(".json"),
+                    held.source
+                ),
+            ));
+        }
         slot.1.put(doc, Doc::new(shown, text));
     }
     for (dir, (scanner, mut raw)) in scopes {
