@@ -200,9 +200,11 @@ fn validate(checks: &[(String, Check)], frameworks: &Frameworks, errors: &mut Ve
         };
         let id_ok = c.id.len() >= 5
             && c.id[c.id.len() - 3..].chars().all(|ch| ch.is_ascii_digit())
+            && c.id.starts_with(|ch: char| ch.is_ascii_uppercase())
+            // `K8S` has a digit in its prefix.
             && c.id[..c.id.len() - 3]
                 .chars()
-                .all(|ch| ch.is_ascii_uppercase());
+                .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit());
         if !id_ok {
             bad("id must be an upper-case boundary prefix and three digits, e.g. AWS001".into());
         }

@@ -65,6 +65,7 @@ pub fn resource_covers(rule: &[String], resource: &str) -> bool {
 }
 
 /// One rule's privilege where it applies, and why.
+#[cfg(test)]
 pub fn judge(cat: &KubeCatalogue, rule: &PolicyRule, reach: Reach<'_>) -> (Privilege, String) {
     let (p, why, _) = judge_entry(cat, rule, reach);
     (p, why)

@@ -8,12 +8,14 @@
 //! cluster into identities, credentials, access paths and signals without I/O, and
 //! `bridge.rs` joins annotated service accounts to the cloud identities they reach.
 
+mod accounts;
 mod bridge;
 mod catalogue;
 pub mod collect;
 mod normalize;
 mod objects;
 pub mod raw;
+mod rbac;
 mod scanner;
 mod shapes;
 
