@@ -242,8 +242,8 @@ pub(crate) fn assemble(
         }
         return Ok(snap);
     }
-    // Scope folder → (scanner, raw), in path order.
-    let mut scopes: BTreeMap<PathBuf, (&'static dyn Scanner, RawScope)> = BTreeMap::new();
+    // (Scope folder, boundary) → (scanner, raw), in path order.
+    let mut scopes: BTreeMap<(PathBuf, String), (&'static dyn Scanner, RawScope)> = BTreeMap::new();
     for (shown, path, text) in entries {
         let name = name_of(&path);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -263,12 +263,14 @@ pub(crate) fn assemble(
         scanner
             .check_document(doc, &text)
             .map_err(|message| input(&shown, message))?;
-        let slot = scopes.entry(dir).or_insert_with(|| {
-            (
-                scanner,
-                RawScope::new(scanner.boundary(), String::new(), Origin::File),
-            )
-        });
+        let slot = scopes
+            .entry((dir, scanner.boundary().to_string()))
+            .or_insert_with(|| {
+                (
+                    scanner,
+                    RawScope::new(scanner.boundary(), String::new(), Origin::File),
+                )
+            });
         if let Some(held) = slot
             .1
             .document(doc)
@@ -285,13 +287,26 @@ pub(crate) fn assemble(
         }
         slot.1.put(doc, Doc::new(shown, text));
     }
-    for (dir, (scanner, mut raw)) in scopes {
+    let folders: Vec<PathBuf> = scopes.keys().map(|(d, _)| d.clone()).collect();
+    for ((dir, _), (scanner, mut raw)) in scopes {
+        // A file that only shares a name with another scanner's optional document (a
+        // `notes.json` beside kubectl outputs) does not make a second scope of the folder.
+        let shared = folders.iter().filter(|d| **d == dir).count() > 1;
+        let only_optional = raw.documents.iter().all(|(n, _)| {
+            scanner
+                .documents()
+                .iter()
+                .any(|d| d.name == *n && !d.required)
+        });
         let missing: Vec<&str> = scanner
             .documents()
             .iter()
             .filter(|d| d.required && raw.document(d.name).is_none())
             .map(|d| d.name)
             .collect();
+        if !missing.is_empty() && shared && only_optional {
+            continue;
+        }
         if !missing.is_empty() {
             let present: Vec<&str> = raw.documents.iter().map(|(n, _)| *n).collect();
             return Err(input(

@@ -63,10 +63,13 @@ pub fn normalize(raw: &RawScope, ctx: &Context<'_>) -> Normalized {
             KubeCatalogue::default()
         }
     };
+    // What a snapshot does not hold was not read: the scope is partial (a live read that
+    // failed already says so in the collector's errors).
+    let mut gaps = Vec::new();
     if raw.origin == Origin::File {
         for (kind, doc, cmd) in KINDS {
             if !objects.read.contains(kind) {
-                errors.push(format!(
+                gaps.push(format!(
                     "kubernetes {scope}: no {kind} was read ({doc} is not in the snapshot), so what it would show is unseen: `{cmd}`"
                 ));
             }
@@ -115,7 +118,9 @@ pub fn normalize(raw: &RawScope, ctx: &Context<'_>) -> Normalized {
         ));
     }
     super::accounts::account_signals(&accts, &scope, &mut inv);
-    let mut status = scope_status(raw, &scope, &errors);
+    let mut status_errors = errors.clone();
+    status_errors.extend(gaps);
+    let mut status = scope_status(raw, &scope, &status_errors);
     status.notes = notes;
     inv.scopes.push(status);
     Normalized {

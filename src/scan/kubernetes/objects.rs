@@ -140,13 +140,14 @@ impl Objects {
         }
         match kind {
             "ServiceAccount" => take(item, source, pointer, &mut self.accounts, errors),
-            "Secret" => {
-                // Only token Secrets are read; any other a dump holds is not looked at.
-                if item.get("type").and_then(|t| t.as_str()) == Some(super::raw::TOKEN_SECRET_TYPE)
-                {
-                    take(item, source, pointer, &mut self.secrets, errors)
-                }
+            // Only token Secrets are read; any other a dump holds is not looked at.
+            "Secret"
+                if item.get("type").and_then(|t| t.as_str())
+                    == Some(super::raw::TOKEN_SECRET_TYPE) =>
+            {
+                take(item, source, pointer, &mut self.secrets, errors)
             }
+            "Secret" => {}
             "Role" => take(item, source, pointer, &mut self.roles, errors),
             "ClusterRole" => take(item, source, pointer, &mut self.cluster_roles, errors),
             "RoleBinding" => take(item, source, pointer, &mut self.role_bindings, errors),
