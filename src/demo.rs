@@ -251,6 +251,38 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../demo/mysql/mariadb.prod.internal_3306/catalog.json"),
     ),
     (
+        "demo/kubernetes/prod-eks/cluster.json",
+        include_str!("../demo/kubernetes/prod-eks/cluster.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/clusterrolebindings.json",
+        include_str!("../demo/kubernetes/prod-eks/clusterrolebindings.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/clusterroles.json",
+        include_str!("../demo/kubernetes/prod-eks/clusterroles.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/pods.json",
+        include_str!("../demo/kubernetes/prod-eks/pods.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/rolebindings.json",
+        include_str!("../demo/kubernetes/prod-eks/rolebindings.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/roles.json",
+        include_str!("../demo/kubernetes/prod-eks/roles.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/secrets.json",
+        include_str!("../demo/kubernetes/prod-eks/secrets.json"),
+    ),
+    (
+        "demo/kubernetes/prod-eks/serviceaccounts.json",
+        include_str!("../demo/kubernetes/prod-eks/serviceaccounts.json"),
+    ),
+    (
         "demo/github/acme/admins.json",
         include_str!("../demo/github/acme/admins.json"),
     ),

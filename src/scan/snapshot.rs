@@ -63,7 +63,8 @@ pub fn load_snapshot(path: &Path, registry: &Registry) -> Result<Snapshot, Snaps
     }
     let mut entries = Vec::new();
     for f in files {
-        let declared = is_document(registry, &name_of(&f)) || !meta.is_dir();
+        let declared =
+            is_document(registry, &name_of(&f)) || name_of(&f) == MANIFEST || !meta.is_dir();
         match std::fs::read_to_string(&f) {
             Ok(text) => entries.push((f.display().to_string(), f, text)),
             // A file no scanner declares is only looked at; one that cannot be read is not ours.
