@@ -567,3 +567,47 @@ fn workload_identity_reaches_the_aws_role_and_its_trust_is_judged() {
         0
     );
 }
+
+/// A broker's grant of cluster-admin that ended while its binding is still there: the ledger
+/// says it is over, the cluster says it is not.
+#[test]
+fn a_broker_grant_whose_binding_outlived_it_is_not_effective() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&estate(), dir.path());
+    std::fs::write(
+        dir.path().join("manifest.json"),
+        "{\"collected_at\": \"2026-12-01T14:00:00Z\"}",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("ledger")).unwrap();
+    let grant = serde_json::json!({
+        "ledger_version": 1, "boundary": "kubernetes", "scope": "prod", "target": "cluster prod",
+        "source": "k8s-broker", "grant_id": "JIT-42", "identity": "4d5e6f70-0000-4000-8000-0000000000f3",
+        "entitlement": "ClusterRoleBinding oncall-admin → ClusterRole cluster-admin",
+        "issued_at": "2026-12-01T09:00:00Z", "expires_at": "2026-12-01T13:00:00Z"
+    });
+    std::fs::write(dir.path().join("ledger/broker.jsonl"), format!("{grant}\n")).unwrap();
+    let (code, r, stderr) = scan_report(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    // The cluster's own view: the broker's expiry passed, the binding grants admin, standing.
+    assert!(
+        paths(&r)
+            .iter()
+            .any(|p| p[0] == "ops/oncall" && p[3] == "admin" && p[4] == "standing")
+    );
+    let zombie: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["identity"] == "4d5e6f70-0000-4000-8000-0000000000f3"
+                && f["revocation"] == "not-effective"
+        })
+        .collect();
+    assert!(!zombie.is_empty(), "{:#}", r["findings"]);
+    assert!(
+        zombie[0]["message"].as_str().unwrap().contains("JIT-42"),
+        "{:#}",
+        zombie[0]
+    );
+}

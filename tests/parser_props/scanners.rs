@@ -468,3 +468,51 @@ proptest! {
         check_scope(&jitgap::scan::github::SCANNER, "acme", &parts, n, false)?;
     }
 }
+
+const K8S_PROD: &str = "../fixtures/kubernetes/estate/kubernetes/prod";
+const K8S_DOCS: &[(&str, &str)] = &[
+    (
+        "cluster.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/cluster.json"),
+    ),
+    (
+        "serviceaccounts.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/serviceaccounts.json"),
+    ),
+    (
+        "secrets.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/secrets.json"),
+    ),
+    (
+        "roles.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/roles.json"),
+    ),
+    (
+        "clusterroles.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/clusterroles.json"),
+    ),
+    (
+        "rolebindings.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/rolebindings.json"),
+    ),
+    (
+        "clusterrolebindings.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/clusterrolebindings.json"),
+    ),
+    (
+        "pods.json",
+        include_str!("../fixtures/kubernetes/estate/kubernetes/prod/pods.json"),
+    ),
+];
+
+proptest! {
+    #![proptest_config(crate::config())]
+
+    #[test]
+    fn kubernetes_cluster_documents(
+        (n, doc) in (0..K8S_DOCS.len()).prop_flat_map(|n| (Just(n), inputs(K8S_DOCS[n].1, Shape::Json)))
+    ) {
+        let parts = folder_scope(K8S_PROD, K8S_DOCS, n, text(&doc));
+        check_scope(&jitgap::scan::kubernetes::SCANNER, "prod", &parts, n, false)?;
+    }
+}

@@ -93,6 +93,10 @@ impl Objects {
             if *name == super::raw::CLUSTER {
                 continue;
             }
+            // A kind's own document counts as read even when it is bad: its error says so.
+            if let Some((kind, _, _)) = KINDS.iter().find(|(_, d, _)| d == name) {
+                out.read.insert(kind);
+            }
             let v: serde_json::Value = match serde_json::from_str(&doc.text) {
                 Ok(v) => v,
                 Err(e) => {
@@ -100,9 +104,6 @@ impl Objects {
                     continue;
                 }
             };
-            if let Some((kind, _, _)) = KINDS.iter().find(|(_, d, _)| d == name) {
-                out.read.insert(kind);
-            }
             let list_kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("");
             match v.get("items") {
                 Some(serde_json::Value::Array(items)) => {
