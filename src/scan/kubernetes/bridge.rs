@@ -340,4 +340,103 @@ mod tests {
         );
         assert!(like("a*c", "abbc") && like("a?c", "abc") && !like("a?c", "ac") && like("*", ""));
     }
+
+    fn identity(boundary: &'static str, id: &str, name: &str, attrs: &[(&str, &str)]) -> Identity {
+        Identity {
+            id: id.into(),
+            name: name.into(),
+            boundary: Boundary::new(boundary),
+            scope: "s".into(),
+            kind: "k".into(),
+            created_at: None,
+            last_used: None,
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            evidence: Vec::new(),
+        }
+    }
+
+    fn ctx_run(inv: &Inventory) -> Inventory {
+        let rules = crate::scan::registry::embedded_rules().unwrap();
+        let policy = crate::policy::Policy::default();
+        bridge(
+            inv,
+            &Context {
+                policy: &policy,
+                rules: &rules,
+                now: chrono::Utc::now(),
+            },
+        )
+    }
+
+    #[test]
+    fn aks_and_gke_bridges() {
+        let mut inv = Inventory::default();
+        inv.identities.push(identity(
+            "kubernetes",
+            "u1",
+            "data/exporter",
+            &[
+                ("azure_client_id", "CID"),
+                ("gcp_service_account", "x@p.iam.gserviceaccount.com"),
+            ],
+        ));
+        inv.identities.push(identity(
+            "azure",
+            "sp1",
+            "exporter-app",
+            &[("app_id", "cid")],
+        ));
+        inv.identities.push(identity(
+            "gcp",
+            "g1",
+            "x",
+            &[("email", "x@p.iam.gserviceaccount.com")],
+        ));
+        let mut fic = fed(
+            SubjectMatch::Exact,
+            &["system:serviceaccount:data:exporter"],
+        );
+        fic.boundary = Boundary::new("azure");
+        fic.identity = "sp1".into();
+        inv.federations.push(fic.clone());
+        let out = ctx_run(&inv);
+        let targets: Vec<&str> = out
+            .access_paths
+            .iter()
+            .map(|p| p.entitlement.as_str())
+            .collect();
+        assert_eq!(out.access_paths.len(), 2, "{targets:?}");
+        assert!(
+            out.access_paths.iter().any(|p| p
+                .basis
+                .privilege
+                .reason
+                .contains("workloadIdentityUser")),
+            "GKE says what it did not read"
+        );
+        assert!(out.signals.is_empty(), "{:?}", out.signals);
+        // A flexible credential that admits the namespace is wide; another account's is no path.
+        inv.federations[0] = Federation {
+            matching: SubjectMatch::Glob,
+            subjects: vec!["system:serviceaccount:data:*".into()],
+            ..fic.clone()
+        };
+        let out = ctx_run(&inv);
+        assert_eq!(
+            out.signals
+                .iter()
+                .filter(|s| s.kind == "kubernetes-workload-identity-trust-wide")
+                .count(),
+            1
+        );
+        inv.federations[0] = Federation {
+            subjects: vec!["system:serviceaccount:apps:api".into()],
+            ..fic
+        };
+        let out = ctx_run(&inv);
+        assert_eq!(out.access_paths.len(), 1, "only GKE is left");
+    }
 }
