@@ -4,6 +4,7 @@ pub mod fake_azure;
 pub mod fake_gcp;
 pub mod fake_github;
 pub mod fake_http;
+pub mod fake_kube;
 pub mod gcp_key;
 pub mod mariadb;
 pub mod moto;

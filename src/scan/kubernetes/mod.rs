@@ -14,6 +14,7 @@ mod catalogue;
 pub mod collect;
 mod normalize;
 mod objects;
+mod prune;
 pub mod raw;
 mod rbac;
 mod scanner;
