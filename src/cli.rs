@@ -50,7 +50,7 @@ jitgap scan --from ./snapshot --baseline jitgap-baseline.json --waivers jitgap-w
     Explain(ExplainArgs),
     /// Prove that credentials which should be dead are dead: try each once with a harmless read.
     #[command(
-        after_help = "FILE holds one JSON object a line:\n  {\"kind\": \"aws-access-key\", \"id\": \"AKIA...\", \"secret_env\": \"OLD_KEY_SECRET\"}\n  {\"kind\": \"postgres-login\", \"id\": \"postgres://svc@db:5432/app\", \"secret_env\": \"SVC_PW\"}\n  {\"kind\": \"mysql-login\", \"id\": \"mysql://svc@db:3306\", \"secret\": \"...\"}\n  {\"kind\": \"github-token\", \"id\": \"release-bot (build-bot)\", \"secret_env\": \"OLD_GH_TOKEN\"}\n\nExamples:\n  jitgap verify revoked.jsonl\n  jitgap verify - --format json < revoked.jsonl\n\nExit codes: 0 all rejected (effective); 1 any accepted (not-effective); 3 any inconclusive and none accepted; 2 bad input."
+        after_help = "FILE holds one JSON object a line:\n  {\"kind\": \"aws-access-key\", \"id\": \"AKIA...\", \"secret_env\": \"OLD_KEY_SECRET\"}\n  {\"kind\": \"postgres-login\", \"id\": \"postgres://svc@db:5432/app\", \"secret_env\": \"SVC_PW\"}\n  {\"kind\": \"mysql-login\", \"id\": \"mysql://svc@db:3306\", \"secret\": \"...\"}\n  {\"kind\": \"github-token\", \"id\": \"release-bot (build-bot)\", \"secret_env\": \"OLD_GH_TOKEN\"}\n  {\"kind\": \"kubernetes-token\", \"id\": \"https://10.0.0.1:6443\", \"secret_env\": \"OLD_SA_TOKEN\"}\n\nExamples:\n  jitgap verify revoked.jsonl\n  jitgap verify - --format json < revoked.jsonl\n\nExit codes: 0 all rejected (effective); 1 any accepted (not-effective); 3 any inconclusive and none accepted; 2 bad input."
     )]
     Verify(VerifyArgs),
     /// Work with JIT ledgers: import native broker records into the neutral JSON Lines format.

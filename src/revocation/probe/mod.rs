@@ -9,6 +9,7 @@
 //! | `azure-client-secret` | one Entra client-credentials token request (`tenant` required) | AADSTS7000215 invalid secret, AADSTS7000222 expired secret, AADSTS700016 application not in the tenant |
 //! | `gcp-service-account-key` | one signed-JWT token grant at the Google token endpoint | HTTP 400 `invalid_grant` (key deleted or disabled, service account deleted) |
 //! | `github-token` | `GET /user`; an installation token (`ghs_…`, an `id` naming `…/installations/ID`, or a 403 "Resource not accessible by integration" from `/user`) `GET /installation/repositories` | HTTP 401 "Bad credentials" (revoked, expired, deleted); a 200 from `/user` after an organization-level revocation is reported with its caveat |
+//! | `kubernetes-token` | `GET {id}/api/v1/namespaces?limit=1` (`id` the API server URL) | HTTP 401; a 200 **or 403** (the token authenticated, only that call was refused) is `not-effective` |
 //!
 //! Accepted → `not-effective` (the credential still works). Anything else — throttling, a
 //! network error, a timeout, TLS, a host-based refusal, an ambiguous 403, an unknown code —
@@ -20,6 +21,7 @@ mod aws;
 mod azure;
 mod gcp;
 mod github;
+mod kubernetes;
 mod mysql;
 mod postgres;
 
@@ -42,7 +44,8 @@ crate::model::kebab_enum!(
         MysqlLogin => "mysql-login",
         AzureClientSecret => "azure-client-secret",
         GcpServiceAccountKey => "gcp-service-account-key",
-        GithubToken => "github-token"
+        GithubToken => "github-token",
+        KubernetesToken => "kubernetes-token"
     }
 );
 
@@ -72,6 +75,10 @@ pub enum IdError {
          the token there and put the token itself in `secret_env`"
     )]
     GithubTokenInId,
+    #[error(
+        "`id` is not a Kubernetes API server URL (https://HOST:PORT; plain http only to a loopback host, as `kubectl proxy` serves)"
+    )]
+    NotKubeServer,
     #[error("missing `tenant`: {kind} needs the Entra tenant id or domain")]
     TenantMissing { kind: ProbeKind },
     #[error("`tenant` is only for azure-client-secret; a {kind} line takes none")]
@@ -173,6 +180,7 @@ impl ProbeInput {
             ProbeKind::AzureClientSecret => azure::check_id(&id)?,
             ProbeKind::GcpServiceAccountKey => gcp::check_id(&id)?,
             ProbeKind::GithubToken => github::check_id(&id)?,
+            ProbeKind::KubernetesToken => kubernetes::check_id(&id)?,
         }
         Ok(ProbeInput {
             kind,
@@ -289,6 +297,7 @@ pub(crate) async fn probe(input: &ProbeInput, opts: &ProbeOptions) -> ProbeResul
             }
             ProbeKind::GcpServiceAccountKey => gcp::probe(&input.id, secret, opts).await,
             ProbeKind::GithubToken => github::probe(&input.id, secret, opts).await,
+            ProbeKind::KubernetesToken => kubernetes::probe(&input.id, secret).await,
         }
     };
     // Each probe bounds its own calls; this is the backstop.
