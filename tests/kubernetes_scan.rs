@@ -272,10 +272,21 @@ fn every_service_account_gets_the_documented_verdicts() {
         .collect();
     assert_eq!(creds.len(), 3, "{creds:?}");
     assert!(
-        creds
-            .iter()
-            .any(|(l, s)| *l == "none" && s.starts_with("invalid since 2026-02-01")),
+        creds.iter().any(|(l, s)| *l == "none" && *s == "inactive"),
         "{creds:?}"
+    );
+    let retired = r["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "ops/retired")
+        .unwrap();
+    assert!(
+        retired["attributes"]["rejected_legacy_tokens"]
+            .as_str()
+            .unwrap()
+            .contains("invalid since 2026-02-01"),
+        "{retired:#}"
     );
 }
 

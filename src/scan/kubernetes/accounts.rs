@@ -94,6 +94,7 @@ pub fn accounts(
     }
     // Legacy token Secrets, by the account they name.
     let mut legacy: BTreeMap<String, Vec<(String, bool, Evidence)>> = BTreeMap::new();
+    let mut rejected: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in &o.secrets {
         let m = &s.value.metadata;
         let ns = m.namespace.clone().unwrap_or_else(|| "default".into());
@@ -125,16 +126,24 @@ pub fn accounts(
             &m.creation_timestamp,
             errors,
         );
-        let status = match (invalid, uid_mismatch) {
-            (Some(d), _) => {
-                format!("invalid since {d} (the cleaner's label: the API server rejects it)")
-            }
-            (None, true) => {
-                "names an earlier account of the same name (uid differs): the API server rejects it"
-                    .into()
-            }
-            (None, false) => "active".into(),
+        let unusable = match (invalid, uid_mismatch) {
+            (Some(d), _) => Some(format!(
+                "{secret}: invalid since {d} (the cleaner's label: the API server rejects it)"
+            )),
+            (None, true) => Some(format!(
+                "{secret}: names an earlier account of the same name (uid differs): the API server rejects it"
+            )),
+            (None, false) => None,
         };
+        let status = if unusable.is_some() {
+            "inactive"
+        } else {
+            "active"
+        }
+        .to_string();
+        if let Some(why) = unusable {
+            rejected.entry(key.clone()).or_default().push(why);
+        }
         let usable = invalid.is_none() && !uid_mismatch;
         let ev = s.ev();
         inv.credentials.push(Credential {
@@ -230,6 +239,9 @@ pub fn accounts(
                 attributes.insert(attr.to_string(), v.trim().to_string());
             }
         }
+        if let Some(r) = rejected.remove(&key) {
+            attributes.insert("rejected_legacy_tokens".into(), r.join("; "));
+        }
         if sa.value.automount_service_account_token == Some(false) {
             attributes.insert("automount".into(), "off on the service account".into());
         }
@@ -263,16 +275,11 @@ pub fn accounts(
             pods_read,
         );
         if !vols.is_empty() {
-            let longest = vols.iter().map(|v| v.1).max().unwrap_or(0);
-            let pods: BTreeSet<&str> = vols.iter().map(|v| v.0.as_str()).collect();
             inv.credentials.push(Credential {
                 id: fingerprint(&["kubernetes", scope, &id, "projected"]),
                 identity: id.clone(),
                 kind: "kubernetes-projected-token".into(),
-                status: format!(
-                    "mounted in {} pod(s), longest expirationSeconds {longest}",
-                    pods.len()
-                ),
+                status: "active".into(),
                 lifetime: if tokens.is_empty() {
                     lifetime.0
                 } else {
@@ -326,7 +333,8 @@ fn projected_lifetime(
         .map(|v| (v.0.as_str(), v.1))
         .max_by_key(|v| v.1)
         .unwrap_or(("", 0));
-    let mut life = chrono::Duration::seconds(secs);
+    // An absurd expirationSeconds is as long as a duration goes, never a panic.
+    let mut life = chrono::Duration::try_seconds(secs).unwrap_or(chrono::Duration::MAX);
     let mut capped = String::new();
     if let Some(m) = max
         && m < life
