@@ -85,17 +85,19 @@ impl Rng {
     }
 }
 
-struct Args {
-    roles: usize,
-    out: PathBuf,
-    seed: u64,
-    account: String,
+pub struct Args {
+    pub roles: usize,
+    pub out: PathBuf,
+    pub seed: u64,
+    pub account: String,
+    /// Accounts to write: `account`, then the next ones by number (`--accounts`).
+    pub accounts: usize,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: gen_estate --roles N --out DIR [--seed N] [--account 123456789012]\n\
-         N accepts a k suffix (10k = 10000)"
+        "usage: gen_estate --roles N --out DIR [--seed N] [--account 123456789012] [--accounts K]\n\
+         N accepts a k suffix (10k = 10000); --accounts writes K accounts of N roles each"
     );
     std::process::exit(2)
 }
@@ -113,6 +115,7 @@ fn parse_args() -> Args {
     let mut out = None;
     let mut seed = 42;
     let mut account = "123456789012".to_string();
+    let mut accounts = 1;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage());
@@ -127,6 +130,7 @@ fn parse_args() -> Args {
                     std::process::exit(2);
                 }
             }
+            "--accounts" => accounts = parse_count(&value()).unwrap_or_else(|| usage()).max(1),
             "-h" | "--help" => usage(),
             other => {
                 eprintln!("gen_estate: unknown argument `{other}`");
@@ -140,6 +144,7 @@ fn parse_args() -> Args {
             out,
             seed,
             account,
+            accounts,
         },
         _ => usage(),
     }
@@ -846,6 +851,30 @@ fn mb(bytes: u64) -> String {
 
 fn main() -> std::io::Result<()> {
     let args = parse_args();
+    generate(&args)
+}
+
+/// Writes the estate `args` describe: each account's documents, then the manifest.
+pub fn generate(args: &Args) -> std::io::Result<()> {
+    let first: u64 = args.account.parse().expect("12 digits");
+    for k in 0..args.accounts as u64 {
+        let account = format!("{:012}", first + k);
+        write_account(args, &account, args.seed.wrapping_add(k))?;
+    }
+    std::fs::write(
+        args.out.join("manifest.json"),
+        format!("{{\"collected_at\": \"{COLLECTED_AT}\"}}\n"),
+    )
+}
+
+fn write_account(args: &Args, account: &str, seed: u64) -> std::io::Result<()> {
+    let args = &Args {
+        roles: args.roles,
+        out: args.out.clone(),
+        seed,
+        account: account.to_string(),
+        accounts: 1,
+    };
     let now: DateTime<Utc> = COLLECTED_AT.parse().expect("collected_at");
     let mut g = Gen {
         rng: Rng(args.seed ^ (args.roles as u64).wrapping_mul(0x2545_F491_4F6C_DD1D)),
@@ -897,11 +926,6 @@ fn main() -> std::io::Result<()> {
     w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
 
     std::fs::write(&report_path, rows.join("\n") + "\n")?;
-    std::fs::write(
-        args.out.join("manifest.json"),
-        format!("{{\"collected_at\": \"{COLLECTED_AT}\"}}\n"),
-    )?;
-
     let gaad_bytes = std::fs::metadata(&gaad_path)?.len();
     let report_bytes = std::fs::metadata(&report_path)?.len();
     println!(

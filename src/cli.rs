@@ -37,6 +37,14 @@ jitgap scan --from ./snapshot --baseline jitgap-baseline.json --waivers jitgap-w
         after_help = "Example:\n  jitgap collect --aws --out snapshot/\n  jitgap scan --from snapshot/"
     )]
     Collect(CollectArgs),
+    /// Combine the JSON reports of `scan --shard I/N` into one report, and apply the gate to it.
+    #[command(
+        after_help = "The shards' bridges between boundaries and their ledger are joined here, and the checks run \
+again on the whole: the merged report is the report one unsharded scan would have written.\n\n\
+Examples:\n  for i in 1 2 3; do jitgap scan --aws-organization --shard $i/3 --format json --out shard-$i; done\n  \
+jitgap merge shard-*/jitgap-report.json --format json,sarif --out merged/ --fail-on new-standing --baseline jitgap-baseline.json"
+    )]
+    Merge(MergeArgs),
     /// Manage the baseline the gate compares against.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -132,6 +140,11 @@ pub struct SourceArgs {
     /// Progress on stderr: auto shows it on a terminal only.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
+    /// Read only the I-th of N deterministic parts of the scopes (a hash of boundary and scope;
+    /// an Azure subscription goes with its tenant). Combine the shards' JSON reports with
+    /// `jitgap merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::scan::shard::Shard>,
     /// The boundary flags as parsed; each scanner reads its own.
     #[arg(skip)]
     pub boundaries: BoundaryFlags,
@@ -205,6 +218,16 @@ pub enum Progress {
 pub struct ScanArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Actively test the credentials listed in FILE (see `jitgap verify`); off unless given.
+    #[arg(long, value_name = "FILE", help_heading = "Report and gate")]
+    pub probe: Option<PathBuf>,
+}
+
+/// The report's formats and the gate, the same for `scan` and `merge`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
     /// Output formats, comma-separated: table, json, sarif, markdown [default: table].
     #[arg(
         long,
@@ -216,6 +239,12 @@ pub struct ScanArgs {
     /// Write jitgap-report.<ext> files into DIR instead of printing.
     #[arg(long, value_name = "DIR", help_heading = "Report and gate")]
     pub out: Option<PathBuf>,
+    /// Indent the JSON report for reading (it is compact by default).
+    #[arg(long, help_heading = "Report and gate")]
+    pub pretty: bool,
+    /// The table lists every finding, not only the summary and the top findings.
+    #[arg(long, help_heading = "Report and gate")]
+    pub all: bool,
     /// Baseline of accepted findings; findings not in it are `new`.
     #[arg(long, value_name = "FILE", help_heading = "Report and gate")]
     pub baseline: Option<PathBuf>,
@@ -233,9 +262,24 @@ pub struct ScanArgs {
     /// Exit 0/1 even when a scope could not be read fully (it is still marked in the report).
     #[arg(long, help_heading = "Report and gate")]
     pub allow_incomplete: bool,
-    /// Actively test the credentials listed in FILE (see `jitgap verify`); off unless given.
-    #[arg(long, value_name = "FILE", help_heading = "Report and gate")]
-    pub probe: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shard reports: the jitgap-report.json of each `scan --shard I/N --format json`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Config file [default: ./jitgap.toml when present]: its [rules], [gate] and [output].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A directory of rule files replacing or extending the built-in rules/.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Refuse shards whose verdicts were judged further apart in time than this.
+    #[arg(long, value_name = "DURATION", default_value = "6h")]
+    pub max_skew: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -160,11 +160,24 @@ proptest! {
 
 #[test]
 fn the_report_json_round_trips() {
-    let out = support::cli::jitgap_in_repo()
-        .args(["scan", "--demo", "--format", "json"])
-        .output()
-        .unwrap();
-    let report: jitgap::report::Report = serde_json::from_slice(&out.stdout).unwrap();
-    let again = serde_json::to_string_pretty(&report).unwrap() + "\n";
-    assert_eq!(again, String::from_utf8(out.stdout).unwrap());
+    // Compact by default, indented with --pretty: both read back into the same report.
+    for pretty in [false, true] {
+        let mut cmd = support::cli::jitgap_in_repo();
+        cmd.args(["scan", "--demo", "--format", "json"]);
+        if pretty {
+            cmd.arg("--pretty");
+        }
+        let out = cmd.output().unwrap();
+        let report: jitgap::report::Report = serde_json::from_slice(&out.stdout).unwrap();
+        let again = if pretty {
+            serde_json::to_string_pretty(&report).unwrap()
+        } else {
+            serde_json::to_string(&report).unwrap()
+        } + "\n";
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).lines().count() == 1,
+            !pretty
+        );
+        assert_eq!(again, String::from_utf8(out.stdout).unwrap());
+    }
 }

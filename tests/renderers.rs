@@ -46,6 +46,7 @@ fn renderers_with_gate_and_waivers() {
             "--demo",
             "--format",
             "table,json,sarif,markdown",
+            "--pretty",
             "--fail-on",
             "new-standing",
             "--out",
@@ -92,11 +93,12 @@ fn regex_escape(s: &str) -> String {
 }
 
 /// `reports/demo/` holds the demo's rendered reports; this fails when they drift.
-/// Regenerate with: cargo run -- scan --demo --format table,json,sarif,markdown --out reports/demo
+/// Regenerate with: cargo run -- scan --demo --format table,json,sarif,markdown --pretty --out reports/demo
 #[test]
 fn reports_demo_is_current() {
     let t = tempfile::tempdir().unwrap();
-    render_demo(t.path(), "table,json,sarif,markdown", &[]);
+    // The JSON is indented for reading in the repository (compact is the default).
+    render_demo(t.path(), "table,json,sarif,markdown", &["--pretty"]);
     for ext in ["txt", "json", "sarif", "md"] {
         let name = format!("jitgap-report.{ext}");
         let want = std::fs::read_to_string(t.path().join(&name)).unwrap();
@@ -104,7 +106,7 @@ fn reports_demo_is_current() {
             std::fs::read_to_string(repo().join("reports/demo").join(&name)).unwrap_or_default();
         assert!(
             want == have,
-            "reports/demo/{name} is out of date; regenerate with:\n  cargo run -- scan --demo --format table,json,sarif,markdown --out reports/demo"
+            "reports/demo/{name} is out of date; regenerate with:\n  cargo run -- scan --demo --format table,json,sarif,markdown --pretty --out reports/demo"
         );
     }
 }

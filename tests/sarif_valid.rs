@@ -485,3 +485,91 @@ fn demo_sarif_conforms_to_the_sarif_2_1_0_schema() {
         "a result level of `fatal` passed the SARIF schema: {errors:?}"
     );
 }
+
+#[allow(dead_code)]
+#[path = "../examples/gen_estate.rs"]
+mod gen_estate;
+
+/// A 10k-role estate's SARIF stays within GitHub's limits (25,000 results a run, 10 MB
+/// gzipped), says what it left out and where the rest is, and still validates.
+#[test]
+fn a_10k_role_scan_keeps_sarif_within_github_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let estate = dir.path().join("10k");
+    gen_estate::generate(&gen_estate::Args {
+        roles: 10_000,
+        out: estate.clone(),
+        seed: 42,
+        account: "123456789012".into(),
+        accounts: 1,
+    })
+    .unwrap();
+    let out = dir.path().join("reports");
+    let o = support::cli::jitgap_in_repo()
+        .args(["scan", "--from"])
+        .arg(&estate)
+        .args(["--format", "json,sarif", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("jitgap-report.json")).unwrap())
+            .unwrap();
+    let findings = report["findings"].as_array().unwrap().len();
+    assert!(
+        findings > 25_000,
+        "the estate is big enough to test the limit: {findings}"
+    );
+
+    let path = out.join("jitgap-report.sarif");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sarif: Value = serde_json::from_str(&text).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() <= 25_000, "{} results", results.len());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    let gzipped = gz.finish().unwrap().len();
+    assert!(gzipped <= 10_000_000, "{gzipped} bytes gzipped");
+    // Grouped: one result per rule and identity, each within GitHub's 1,000 locations.
+    assert!(results.iter().all(|r| {
+        let n = r["locations"].as_array().unwrap().len();
+        (1..=1000).contains(&n)
+    }));
+    let grouped: u64 = results
+        .iter()
+        .map(|r| r["properties"]["findings"].as_u64().unwrap_or(1))
+        .sum();
+    let left = &sarif["runs"][0]["properties"]["leftOut"];
+    let left_findings = left["findings"].as_u64().unwrap_or(0);
+    assert_eq!(
+        grouped + left_findings,
+        findings as u64,
+        "every finding is in a result or counted as left out"
+    );
+    // The most severe first.
+    let rank = |r: &Value| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|s| r["properties"]["severity"] == *s)
+            .unwrap()
+    };
+    assert!(results.windows(2).all(|w| rank(&w[0]) >= rank(&w[1])));
+    if left_findings > 0 {
+        assert!(
+            left["fullReport"]
+                .as_str()
+                .unwrap()
+                .ends_with("jitgap-report.json")
+        );
+        assert!(stderr.contains("SARIF left out"), "{stderr}");
+    }
+    let problems = validate_with_multitool(&multitool(), &path);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        github_breaches(&sarif).is_empty(),
+        "{:?}",
+        github_breaches(&sarif)
+    );
+}

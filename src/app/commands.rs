@@ -4,7 +4,8 @@ use super::pipeline::{Run, build, build_with};
 use super::progress::Spinner;
 use super::sources::gather;
 use super::{EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Fatal, load_config, load_rules};
-use crate::cli::{CollectArgs, ScanArgs, SourceArgs};
+use crate::cli::{CollectArgs, ReportArgs, ScanArgs, SourceArgs};
+use crate::config::Config;
 use crate::gate::{Baseline, WaiverFile};
 use crate::report::FailOn;
 use crate::report::Report;
@@ -39,53 +40,138 @@ fn parse_formats(list: &[String]) -> Result<Vec<Format>, Fatal> {
     Ok(out)
 }
 
+/// The formats, output and gate of a report, from the flags and the config.
+pub(super) struct Delivery {
+    formats: Vec<Format>,
+    out_dir: Option<std::path::PathBuf>,
+    options: render::Options,
+    fail_on: Vec<FailOn>,
+    baseline_path: Option<std::path::PathBuf>,
+    baseline: Option<Baseline>,
+    waivers: Option<WaiverFile>,
+    allow_incomplete: bool,
+}
+
+impl Delivery {
+    pub(super) fn new(a: &ReportArgs, config: &Config) -> Result<Delivery, Fatal> {
+        let formats = parse_formats(if a.format.is_empty() {
+            &config.output.format
+        } else {
+            &a.format
+        })?;
+        let out_dir = a.out.clone().or(config.output.out.clone());
+        if out_dir.is_none() && formats.len() > 1 {
+            return Err(Fatal(format!(
+                "--format {} writes several reports: add --out DIR",
+                formats
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )));
+        }
+        let fail_on_text = if a.fail_on.is_empty() {
+            config.gate.fail_on.clone()
+        } else {
+            a.fail_on.clone()
+        };
+        let fail_on: Vec<FailOn> = fail_on_text
+            .iter()
+            .map(|s| {
+                s.trim()
+                    .parse::<FailOn>()
+                    .map_err(|e| Fatal(format!("--fail-on: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let baseline_path = a.baseline.clone().or(config.gate.baseline.clone());
+        let baseline = baseline_path
+            .as_deref()
+            .map(Baseline::read)
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let waivers_path = a.waivers.clone().or(config.gate.waivers.clone());
+        let waivers = waivers_path
+            .as_deref()
+            .map(WaiverFile::read)
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let full_json = out_dir
+            .as_ref()
+            .filter(|_| formats.contains(&Format::Json))
+            .map(|d| d.join("jitgap-report.json").display().to_string());
+        Ok(Delivery {
+            options: render::Options {
+                pretty: a.pretty,
+                all: a.all,
+                full_json,
+            },
+            formats,
+            out_dir,
+            fail_on,
+            baseline_path,
+            baseline,
+            waivers,
+            allow_incomplete: a.allow_incomplete || config.gate.allow_incomplete,
+        })
+    }
+
+    /// Applies the gate, writes every format, says what went wrong: the exit code.
+    pub(super) fn deliver(
+        &self,
+        mut report: Report,
+        rules: &RuleSet,
+        input_errors: &[String],
+    ) -> Result<i32, Fatal> {
+        if let Some(p) = &self.baseline_path {
+            report.inputs.push(p.display().to_string());
+        }
+        let shown = self.baseline_path.as_ref().map(|p| p.display().to_string());
+        crate::gate::apply(
+            &mut report,
+            rules,
+            self.baseline
+                .as_ref()
+                .map(|b| (shown.as_deref().unwrap_or(""), b)),
+            self.waivers.as_ref(),
+            &self.fail_on,
+        );
+        for w in report.waivers.iter().filter(|w| w.status == "expired") {
+            eprintln!(
+                "jitgap: waiver #{} in {} (owner {}, ticket {}) expired {}: it no longer suppresses",
+                w.index,
+                w.file,
+                w.owner,
+                if w.ticket.is_empty() { "-" } else { &w.ticket },
+                w.expires
+            );
+        }
+        write_outputs(
+            &report,
+            rules,
+            &self.formats,
+            self.out_dir.as_deref(),
+            &self.options,
+        )?;
+        warn_scopes(&report, input_errors);
+        for e in input_errors {
+            eprintln!("jitgap: error: {e}");
+        }
+        let gate = report.gate.as_ref().expect("gate applied");
+        for r in &gate.reasons {
+            eprintln!("jitgap: gate failed: {r}");
+        }
+        let code = exit_code(&report, input_errors, self.allow_incomplete);
+        // The process ends right after this; freeing a large report would only cost time.
+        std::mem::forget(report);
+        Ok(code)
+    }
+}
+
 pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
     let spin = Spinner::new(a.source.progress);
     let loaded_rules = load_rules(registry, a.source.rules.as_deref())?;
     let config = load_config(registry, &loaded_rules, a.source.config.as_deref())?;
-    let formats = parse_formats(if a.format.is_empty() {
-        &config.output.format
-    } else {
-        &a.format
-    })?;
-    let out_dir = a.out.clone().or(config.output.out.clone());
-    if out_dir.is_none() && formats.len() > 1 {
-        return Err(Fatal(format!(
-            "--format {} writes several reports: add --out DIR",
-            formats
-                .iter()
-                .map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        )));
-    }
-    let fail_on_text = if a.fail_on.is_empty() {
-        config.gate.fail_on.clone()
-    } else {
-        a.fail_on.clone()
-    };
-    let fail_on: Vec<FailOn> = fail_on_text
-        .iter()
-        .map(|s| {
-            s.trim()
-                .parse::<FailOn>()
-                .map_err(|e| Fatal(format!("--fail-on: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
-    let baseline_path = a.baseline.clone().or(config.gate.baseline.clone());
-    let baseline = baseline_path
-        .as_deref()
-        .map(Baseline::read)
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let waivers_path = a.waivers.clone().or(config.gate.waivers.clone());
-    let waivers = waivers_path
-        .as_deref()
-        .map(WaiverFile::read)
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let allow_incomplete = a.allow_incomplete || config.gate.allow_incomplete;
-
+    let delivery = Delivery::new(&a.report, &config)?;
     let Run {
         mut report,
         rules,
@@ -98,42 +184,7 @@ pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {
             super::tools::probe(file, &a.source.boundaries, &config.sources.boundaries)?;
     }
     spin.done();
-    if let Some(p) = &baseline_path {
-        report.inputs.push(p.display().to_string());
-    }
-    let shown = baseline_path.as_ref().map(|p| p.display().to_string());
-    crate::gate::apply(
-        &mut report,
-        &rules,
-        baseline
-            .as_ref()
-            .map(|b| (shown.as_deref().unwrap_or(""), b)),
-        waivers.as_ref(),
-        &fail_on,
-    );
-    for w in report.waivers.iter().filter(|w| w.status == "expired") {
-        eprintln!(
-            "jitgap: waiver #{} in {} (owner {}, ticket {}) expired {}: it no longer suppresses",
-            w.index,
-            w.file,
-            w.owner,
-            if w.ticket.is_empty() { "-" } else { &w.ticket },
-            w.expires
-        );
-    }
-    write_outputs(&report, &rules, &formats, out_dir.as_deref())?;
-    warn_scopes(&report, &input_errors);
-    for e in &input_errors {
-        eprintln!("jitgap: error: {e}");
-    }
-    let gate = report.gate.as_ref().expect("gate applied");
-    for r in &gate.reasons {
-        eprintln!("jitgap: gate failed: {r}");
-    }
-    let code = exit_code(&report, &input_errors, allow_incomplete);
-    // The process ends right after this; freeing a large report would only cost time.
-    std::mem::forget(report);
-    Ok(code)
+    delivery.deliver(report, &rules, &input_errors)
 }
 
 /// 2 bad input > 3 incomplete > 1 gate failed > 0. A gate on a partial scan cannot be trusted
@@ -158,13 +209,18 @@ fn write_outputs(
     rules: &RuleSet,
     formats: &[Format],
     out: Option<&Path>,
+    options: &render::Options,
 ) -> Result<(), Fatal> {
     match out {
         None => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error.
-            let _ =
-                render::write(formats[0], report, rules, &mut stdout).and_then(|_| stdout.flush());
+            if let Ok(notice) = render::write(formats[0], report, rules, options, &mut stdout) {
+                let _ = stdout.flush();
+                if let Some(n) = notice {
+                    eprintln!("jitgap: {n}");
+                }
+            }
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -174,10 +230,13 @@ fn write_outputs(
                 let file = std::fs::File::create(&path)
                     .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
                 let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
-                render::write(*f, report, rules, &mut file)
-                    .and_then(|_| file.flush())
+                let notice = render::write(*f, report, rules, options, &mut file)
+                    .and_then(|n| file.flush().map(|_| n))
                     .map_err(|e| Fatal(format!("{}: cannot write: {e}", path.display())))?;
                 eprintln!("jitgap: wrote {}", path.display());
+                if let Some(n) = notice {
+                    eprintln!("jitgap: {n}");
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The commands, wired together. `main` only maps the result to an exit code.
 
 mod commands;
+mod merge;
 mod pipeline;
 mod progress;
 mod sources;
@@ -47,6 +48,7 @@ pub fn run(registry: &Registry, cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(a) => commands::scan(registry, a),
         Command::Collect(a) => commands::collect(registry, a),
+        Command::Merge(a) => merge::merge(registry, a),
         Command::Baseline(BaselineCommand::Update(a)) => {
             commands::baseline_update(registry, a.source, &a.baseline, a.allow_incomplete)
         }

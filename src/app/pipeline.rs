@@ -3,16 +3,20 @@
 use super::progress::Spinner;
 use super::sources::gather;
 use super::{Fatal, load_config, load_rules};
+use crate::checks::RuleSetting;
 use crate::cli::SourceArgs;
 use crate::config::Config;
+use crate::ledger::Grant;
 use crate::model::{Boundary, Inventory};
 use crate::policy::Policy;
-use crate::report::{Coverage, Report, Tool};
+use crate::report::{Coverage, LedgerSummary, Report, ShardPart, Tool};
 use crate::rules::RuleSet;
 use crate::scan::scanner::failed_scope;
+use crate::scan::shard::Shard;
 use crate::scan::{Context, Normalized, Origin, RawScope, Registry};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 
 /// What a run produced beyond the report.
@@ -61,31 +65,11 @@ pub(super) fn build_with(
     spin.say("classifying access paths");
     let (mut inv, mut input_errors) = normalize_all(registry, &g.scopes, &rules, &policy, now);
     input_errors.extend(g.input_errors.iter().cloned());
-    bridge_all(registry, &mut inv, &rules, &policy, now);
     inv.scopes.extend(
         g.ledger_errors
             .iter()
             .map(|e| crate::ledger::failed_source(e)),
     );
-    let ledger = (!g.grants.is_empty() || !g.ledger_sources.is_empty()).then(|| {
-        crate::ledger::reconcile(
-            registry,
-            &mut inv,
-            &g.grants,
-            &g.ledger_sources,
-            &policy,
-            now,
-        )
-    });
-    inv.sort();
-    // Reports list boundaries in the registry's order.
-    inv.scopes.sort_by(|a, b| {
-        (registry.rank(a.boundary), a.boundary, &a.scope).cmp(&(
-            registry.rank(b.boundary),
-            b.boundary,
-            &b.scope,
-        ))
-    });
     let mut inputs: Vec<String> = Vec::new();
     for s in &inv.scopes {
         inputs.extend(
@@ -104,40 +88,137 @@ pub(super) fn build_with(
     if let Some(p) = &config.path {
         inputs.push(p.display().to_string());
     }
-    let findings = crate::checks::run(&inv, &rules, &config.rules);
-    // Coverage is of scanned scopes; a ledger source holds no access paths.
-    let scope_keys: Vec<_> = inv
-        .scopes
-        .iter()
-        .filter(|s| registry.find(s.boundary).is_some())
-        .map(|s| (s.boundary, s.scope.clone()))
-        .collect();
-    let coverage = Coverage::compute(&inv.access_paths, &scope_keys);
-    let report = Report {
-        schema_version: crate::report::SCHEMA_VERSION,
-        tool: Tool {
-            name: "jitgap".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        generated_at: now,
-        policy: policy.to_file(),
-        inputs,
-        identities: inv.identities,
-        credentials: inv.credentials,
-        access_paths: inv.access_paths,
-        findings,
-        coverage,
-        scopes: inv.scopes,
-        gate: None,
-        waivers: Vec::new(),
-        ledger,
-        probes: Vec::new(),
+    let joining = Joining {
+        registry,
+        rules: &rules,
+        settings: &config.rules,
+        policy: &policy,
+        now,
+    };
+    let report = match src.shard {
+        None => joining.join(inv, &g.grants, &g.ledger_sources, inputs),
+        // The bridges and the ledger reach into other shards' scopes: `merge` joins them.
+        Some(shard) => {
+            let mut report = joining.finish(inv, None, inputs, Some(shard));
+            if let Some(part) = report.shard.as_mut() {
+                part.grants = g
+                    .grants
+                    .iter()
+                    .map(|grant| serde_json::to_value(grant).expect("a grant serializes"))
+                    .collect();
+                part.ledger_sources = g.ledger_sources.clone();
+            }
+            report
+        }
     };
     Ok(Run {
         report,
         rules,
         input_errors,
     })
+}
+
+/// What joining the scopes of a run (or of merged shards) needs.
+pub(super) struct Joining<'a> {
+    pub registry: &'a Registry,
+    pub rules: &'a RuleSet,
+    pub settings: &'a BTreeMap<String, RuleSetting>,
+    pub policy: &'a Policy,
+    pub now: DateTime<Utc>,
+}
+
+impl Joining<'_> {
+    /// Every scope normalized → the bridges between boundaries, the ledger, the checks.
+    pub fn join(
+        &self,
+        mut inv: Inventory,
+        grants: &[Grant],
+        ledger_sources: &[String],
+        inputs: Vec<String>,
+    ) -> Report {
+        bridge_all(self.registry, &mut inv, self.rules, self.policy, self.now);
+        let ledger = (!grants.is_empty() || !ledger_sources.is_empty()).then(|| {
+            crate::ledger::reconcile(
+                self.registry,
+                &mut inv,
+                grants,
+                ledger_sources,
+                self.policy,
+                self.now,
+            )
+        });
+        self.finish(inv, ledger, inputs, None)
+    }
+
+    /// The checks and the coverage of `inv`, as a report. With `shard`, what the merge needs
+    /// to join it with the other shards is kept in the report.
+    pub fn finish(
+        &self,
+        mut inv: Inventory,
+        ledger: Option<LedgerSummary>,
+        inputs: Vec<String>,
+        shard: Option<Shard>,
+    ) -> Report {
+        let registry = self.registry;
+        inv.sort();
+        // Reports list boundaries in the registry's order.
+        inv.scopes.sort_by(|a, b| {
+            (registry.rank(a.boundary), a.boundary, &a.scope).cmp(&(
+                registry.rank(b.boundary),
+                b.boundary,
+                &b.scope,
+            ))
+        });
+        // Inputs in report order: the scopes' documents in scope order, then the rest.
+        let mut inputs = inputs;
+        {
+            let mut order: HashMap<&str, usize> = HashMap::new();
+            for (n, source) in inv.scopes.iter().flat_map(|s| &s.sources).enumerate() {
+                order.entry(source.as_str()).or_insert(n);
+            }
+            inputs.sort_by_key(|i| order.get(i.as_str()).copied().unwrap_or(usize::MAX));
+        }
+        let findings = crate::checks::run(&inv, self.rules, self.settings);
+        // Coverage is of scanned scopes; a ledger source holds no access paths.
+        let scope_keys: Vec<_> = inv
+            .scopes
+            .iter()
+            .filter(|s| registry.find(s.boundary).is_some())
+            .map(|s| (s.boundary, s.scope.clone()))
+            .collect();
+        let coverage = Coverage::compute(&inv.access_paths, &scope_keys);
+        let shard = shard.map(|s| ShardPart {
+            index: s.index,
+            count: s.count,
+            signals: std::mem::take(&mut inv.signals),
+            sessions: std::mem::take(&mut inv.sessions),
+            federations: std::mem::take(&mut inv.federations),
+            workloads: std::mem::take(&mut inv.workloads),
+            grants: Vec::new(),
+            ledger_sources: Vec::new(),
+        });
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION,
+            tool: Tool {
+                name: "jitgap".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            generated_at: self.now,
+            policy: self.policy.to_file(),
+            inputs,
+            identities: inv.identities,
+            credentials: inv.credentials,
+            access_paths: inv.access_paths,
+            findings,
+            coverage,
+            scopes: inv.scopes,
+            gate: None,
+            waivers: Vec::new(),
+            ledger,
+            probes: Vec::new(),
+            shard,
+        }
+    }
 }
 
 /// The paths between boundaries, from every scanner's [`crate::scan::Scanner::bridge`]: each

@@ -6,6 +6,7 @@ use super::progress::Spinner;
 use crate::cli::SourceArgs;
 use crate::config::Config;
 use crate::ledger::{Grant, ImportKind};
+use crate::scan::shard::Shard;
 use crate::scan::{LiveTarget, Origin, RawScope, Registry, Scanner, Snapshot};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
@@ -117,6 +118,12 @@ pub(super) fn gather(
             Err(e) => g.input_errors.push(e.to_string()),
         }
     }
+    if let Some(shard) = src.shard {
+        g.scopes.retain(|raw| match registry.find(raw.boundary) {
+            Some(s) => shard.holds(raw.boundary, &s.shard_unit(raw)),
+            None => true,
+        });
+    }
     if src.demo {
         let (text, name) = crate::demo::ledger();
         match crate::ledger::parse_jsonl(name, text) {
@@ -137,7 +144,7 @@ pub(super) fn gather(
         .collect();
     if !live.is_empty() || !vault.is_empty() {
         let rt = super::runtime()?;
-        let scopes = rt.block_on(collect_live(live, config, spin));
+        let scopes = rt.block_on(collect_live(live, config, src.shard, spin));
         g.scopes.extend(scopes);
         for scope in vault {
             spin.say("reading Vault leases");
@@ -170,7 +177,12 @@ pub(super) fn gather(
 
 /// Every target of every scanner at once: at most `[limits] concurrency` per boundary, each
 /// scope bounded by `scope_timeout`. The result keeps the planned order, not finish order.
-async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawScope> {
+async fn collect_live(
+    plan: Plan,
+    config: &Config,
+    shard: Option<Shard>,
+    spin: &Spinner,
+) -> Vec<RawScope> {
     let live = Arc::new(config.limits.live());
     let scope_timeout = config.limits.scope_timeout;
     let mut tasks = JoinSet::new();
@@ -189,7 +201,14 @@ async fn collect_live(plan: Plan, config: &Config, spin: &Spinner) -> Vec<RawSco
                 )))
             });
         let targets = match listed {
-            Ok(t) => t,
+            // A listing that failed is reported by every shard: each misses its part of it.
+            Ok(t) => match shard {
+                Some(shard) => t
+                    .into_iter()
+                    .filter(|t| shard.holds(boundary, &scanner.target_shard_unit(t)))
+                    .collect(),
+                None => t,
+            },
             Err(e) => {
                 let mut raw = RawScope::new(boundary, "", Origin::Live);
                 raw.errors.push(e.0);

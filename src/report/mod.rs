@@ -9,7 +9,10 @@ pub use coverage::{Counts, Coverage, ScopeCoverage};
 pub use sections::{FailOn, GateSummary, LedgerSummary, Probe, WaiverMatch, WaiverStatus};
 
 use crate::finding::Finding;
-use crate::model::{AccessPath, Credential, Identity, ScopeState, ScopeStatus};
+use crate::model::{
+    AccessPath, Credential, Federation, Identity, ScopeState, ScopeStatus, Session, Signal,
+    Workload,
+};
 use crate::policy::PolicyFile;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,6 +51,32 @@ pub struct Report {
     /// Results of `--probe`: credentials that should be dead, tried once each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<Probe>,
+    /// Written by `scan --shard I/N`: what `jitgap merge` needs to join the shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardPart>,
+}
+
+/// The part of a run a shard cannot finish alone. The bridges between boundaries and the
+/// ledger reach into scopes of other shards, so a shard report holds its paths before they
+/// are joined, and what joining them needs; `merge` joins every shard's and judges again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardPart {
+    pub index: u32,
+    pub count: u32,
+    /// What normalization saw, for the checks the merge runs again.
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    #[serde(default)]
+    pub sessions: Vec<Session>,
+    #[serde(default)]
+    pub federations: Vec<Federation>,
+    #[serde(default)]
+    pub workloads: Vec<Workload>,
+    /// The ledger's grants (every shard reads the whole ledger), as ledger JSON records.
+    #[serde(default)]
+    pub grants: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub ledger_sources: Vec<String>,
 }
 
 impl Report {

@@ -12,6 +12,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod registry;
 pub mod scanner;
+pub mod shard;
 pub mod snapshot;
 mod sql_guard;
 

@@ -244,6 +244,15 @@ pub trait Scanner: Send + Sync + 'static {
         Box::pin(async move { Ok(targets) })
     }
     /// Collects one scope, read-only. Failures are errors inside the result, never a panic.
+    /// What `--shard` keeps together with a listed target (see [`crate::scan::shard`]):
+    /// by default the target itself, by its label.
+    fn target_shard_unit(&self, target: &LiveTarget) -> String {
+        target.label.clone()
+    }
+    /// The same for a scope read from a snapshot: by default the scope's name.
+    fn shard_unit(&self, raw: &RawScope) -> String {
+        raw.scope.clone()
+    }
     fn collect<'a>(&'a self, target: &'a LiveTarget, live: &'a Live) -> BoxFuture<'a, RawScope>;
     /// Raw documents → identities, credentials, access paths, signals, scope status. Pure.
     fn normalize(&self, raw: &RawScope, ctx: &Context<'_>) -> Normalized;

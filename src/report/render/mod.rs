@@ -2,7 +2,7 @@
 
 mod json;
 mod markdown;
-mod sarif;
+pub mod sarif;
 mod table;
 
 use super::Report;
@@ -24,29 +24,77 @@ impl Format {
 /// Width tables are laid out for: fixed, so files and snapshots do not depend on the terminal.
 pub const TABLE_WIDTH: u16 = 160;
 
-/// Write a report straight to `out`: the JSON report is streamed rather than built as one string.
+/// How a report is written beyond its format.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Indent the JSON report (compact by default: a large estate's report is smaller and
+    /// faster to write and read).
+    pub pretty: bool,
+    /// The table lists every finding instead of the top ones.
+    pub all: bool,
+    /// Where the full JSON report of this run is written, for formats that leave some out.
+    pub full_json: Option<String>,
+}
+
+/// Write a report straight to `out`: the JSON report is streamed rather than built as one
+/// string. What the reader must know about the output (SARIF left findings out) is returned.
 pub fn write(
     format: Format,
     report: &Report,
     rules: &RuleSet,
+    options: &Options,
     out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<String>> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
-            out.write_all(b"\n")
+            if options.pretty {
+                serde_json::to_writer_pretty(&mut *out, report)
+            } else {
+                serde_json::to_writer(&mut *out, report)
+            }
+            .map_err(std::io::Error::other)?;
+            out.write_all(b"\n")?;
+            Ok(None)
         }
-        other => out.write_all(render(other, report, rules).as_bytes()),
+        Format::Sarif => {
+            let s = sarif::render(report, rules, options.full_json.as_deref());
+            out.write_all(s.text.as_bytes())?;
+            Ok((s.left_out.findings > 0).then(|| {
+                format!(
+                    "SARIF left out {} finding(s) ({}); every finding is in {}",
+                    s.left_out.findings,
+                    s.left_out.why,
+                    options
+                        .full_json
+                        .as_deref()
+                        .unwrap_or("the JSON report (--format json)")
+                )
+            }))
+        }
+        other => {
+            out.write_all(render_with(other, report, rules, options).as_bytes())?;
+            Ok(None)
+        }
     }
 }
 
-pub fn render(format: Format, report: &Report, rules: &RuleSet) -> String {
+/// [`render`] with [`Options`].
+pub fn render_with(format: Format, report: &Report, rules: &RuleSet, options: &Options) -> String {
     match format {
-        Format::Table => table::render(report, TABLE_WIDTH),
+        Format::Table => table::render(report, TABLE_WIDTH, options.all),
+        Format::Json if !options.pretty => {
+            serde_json::to_string(report).expect("report serializes") + "\n"
+        }
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report, rules),
+        Format::Sarif => sarif::render(report, rules, options.full_json.as_deref()).text,
         Format::Markdown => markdown::render(report, rules),
     }
+}
+
+/// The report in `format` with the default options (compact JSON, top findings, SARIF
+/// within GitHub's limits).
+pub fn render(format: Format, report: &Report, rules: &RuleSet) -> String {
+    render_with(format, report, rules, &Options::default())
 }
 
 pub use table::rules_table;

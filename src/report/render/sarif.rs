@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 that GitHub code scanning accepts: every result has a file location,
 //! `partialFingerprints` and a `security-severity` on its rule.
 
+use crate::finding::Finding;
 use crate::model::Severity;
 use crate::report::{Report, view};
 use crate::rules::RuleSet;
@@ -74,7 +75,7 @@ fn file_uri(source: &str) -> Option<String> {
     )
 }
 
-pub fn render(report: &Report, rules: &RuleSet) -> String {
+pub fn render(report: &Report, rules: &RuleSet, full_json: Option<&str>) -> Sarif {
     // Fallback location for findings read from an API: the config or baseline the run used.
     let fallback = report
         .inputs
@@ -113,26 +114,36 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings
+    let chosen = choose(report);
+    let results: Vec<Value> = chosen
+        .groups
         .iter()
-        .map(|f| {
+        .map(|group| {
+            let f = group[0];
             let idx = used.iter().position(|c| c.id == f.rule_id);
-            let uri = f.evidence.iter().find_map(|e| file_uri(&e.source)).unwrap_or_else(|| fallback.clone());
-            let pointer = f.evidence.first().map(|e| e.pointer.clone()).unwrap_or_default();
-            let mut r = json!({
-                "ruleId": f.rule_id,
-                "level": level(f.severity),
-                "message": {"text": format!("{} [{}]", f.message, report.identity_name(&f.identity))},
-                "locations": [{
+            let location = |f: &Finding| {
+                let uri = f.evidence.iter().find_map(|e| file_uri(&e.source)).unwrap_or_else(|| fallback.clone());
+                let pointer = f.evidence.first().map(|e| e.pointer.clone()).unwrap_or_default();
+                json!({
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri},
                         "region": {"startLine": 1}
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.identity, "kind": "resource"}],
                     "message": {"text": if pointer.is_empty() { f.identity.clone() } else { format!("{} at {pointer}", f.identity) }}
-                }],
-                "partialFingerprints": {"jitgapFindingId/v1": f.id},
+                })
+            };
+            let more = if group.len() > 1 {
+                format!(" (and {} more of this rule on this identity: see the locations)", group.len() - 1)
+            } else {
+                String::new()
+            };
+            let mut r = json!({
+                "ruleId": f.rule_id,
+                "level": level(f.severity),
+                "message": {"text": format!("{} [{}]{more}", f.message, report.identity_name(&f.identity))},
+                "locations": group.iter().take(MAX_LOCATIONS).map(|f| location(f)).collect::<Vec<_>>(),
+                "partialFingerprints": fingerprint(group),
                 "properties": {
                     "boundary": f.boundary,
                     "scope": f.scope,
@@ -142,11 +153,16 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
                     "frameworks": f.frameworks.iter().map(|r| format!("{} {} {}", r.framework, r.version, r.id)).collect::<Vec<_>>(),
                 },
             });
+            if group.len() > 1 {
+                r["properties"]["findings"] = json!(group.len());
+                r["properties"]["entitlements"] =
+                    json!(group.iter().take(MAX_LOCATIONS).map(|f| f.entitlement.as_str()).collect::<Vec<_>>());
+            }
             // Without a matching rule descriptor, no index: one pointing at another rule is invalid.
             if let Some(idx) = idx {
                 r["ruleIndex"] = json!(idx);
             }
-            if let Some(rev) = f.revocation {
+            if let Some(rev) = group.iter().find_map(|f| f.revocation) {
                 r["properties"]["revocation"] = json!(rev);
             }
             if let Some(b) = &f.baseline {
@@ -193,7 +209,138 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
     if let Some(l) = &report.ledger {
         doc["runs"][0]["properties"]["ledger"] = json!(l);
     }
-    serde_json::to_string_pretty(&doc).expect("sarif serializes") + "\n"
+    let mut left_out = chosen.left_out;
+    let mut kept = results.len();
+    loop {
+        let props = &mut doc["runs"][0]["properties"];
+        props["findings"] = json!(report.findings.len());
+        if left_out.findings > 0 {
+            props["leftOut"] = json!({
+                "results": left_out.results,
+                "findings": left_out.findings,
+                "why": left_out.why,
+                "fullReport": full_json.unwrap_or("the JSON report (--format json)"),
+            });
+        }
+        let text = serde_json::to_string_pretty(&doc).expect("sarif serializes") + "\n";
+        let size = gzipped_len(&text);
+        if size <= MAX_GZIPPED || kept == 0 {
+            return Sarif { text, left_out };
+        }
+        // Too big once gzipped: drop the least severe results, in proportion, until it fits.
+        let keep = ((kept as u128 * (MAX_GZIPPED as u128) * 9) / (size as u128 * 10)) as usize;
+        let keep = keep.min(kept - 1);
+        let results = doc["runs"][0]["results"].as_array_mut().expect("results");
+        for r in results.drain(keep..) {
+            left_out.results += 1;
+            left_out.findings += r["properties"]["findings"].as_u64().unwrap_or(1) as usize;
+        }
+        left_out.why = format!(
+            "GitHub code scanning takes at most {MAX_RESULTS} results and {} MB gzipped per upload; the least severe were left out",
+            MAX_GZIPPED / 1_000_000
+        );
+        kept = keep;
+    }
+}
+
+/// GitHub code scanning's limits per run: results, and the gzipped size of an upload.
+pub const MAX_RESULTS: usize = 25_000;
+pub const MAX_GZIPPED: usize = 10_000_000;
+/// Locations of one result (GitHub reads at most 1,000).
+pub const MAX_LOCATIONS: usize = 1_000;
+
+/// What SARIF could not carry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeftOut {
+    pub results: usize,
+    pub findings: usize,
+    pub why: String,
+}
+
+/// A SARIF log and what it left out.
+pub struct Sarif {
+    pub text: String,
+    pub left_out: LeftOut,
+}
+
+struct Chosen<'a> {
+    /// One result each: findings of one rule on one identity, the first shown.
+    groups: Vec<Vec<&'a Finding>>,
+    left_out: LeftOut,
+}
+
+/// The findings SARIF carries, grouped: with a baseline only the new ones; active before
+/// suppressed, then the most severe first; at most [`MAX_RESULTS`] results.
+fn choose(report: &Report) -> Chosen<'_> {
+    let with_baseline = report.gate.as_ref().is_some_and(|g| g.baseline.is_some());
+    let mut listed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !with_baseline || f.baseline.as_deref() == Some("new"))
+        .collect();
+    let not_new = report.findings.len() - listed.len();
+    listed.sort_by(|a, b| {
+        (
+            a.is_suppressed(),
+            std::cmp::Reverse(a.severity),
+            &a.rule_id,
+            &a.identity,
+            &a.id,
+        )
+            .cmp(&(
+                b.is_suppressed(),
+                std::cmp::Reverse(b.severity),
+                &b.rule_id,
+                &b.identity,
+                &b.id,
+            ))
+    });
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in listed {
+        match groups.last_mut() {
+            Some(g)
+                if g[0].rule_id == f.rule_id
+                    && g[0].identity == f.identity
+                    && g[0].is_suppressed() == f.is_suppressed() =>
+            {
+                g.push(f)
+            }
+            _ => groups.push(vec![f]),
+        }
+    }
+    let mut left_out = LeftOut::default();
+    if not_new > 0 {
+        left_out.findings = not_new;
+        left_out.why = "a baseline was given: only new findings are in SARIF".into();
+    }
+    if groups.len() > MAX_RESULTS {
+        for g in groups.drain(MAX_RESULTS..) {
+            left_out.results += 1;
+            left_out.findings += g.len();
+        }
+        left_out.why = format!(
+            "GitHub code scanning takes at most {MAX_RESULTS} results per run; the least severe were left out"
+        );
+    }
+    Chosen { groups, left_out }
+}
+
+/// `jitgapFindingId/v1` for a result of one finding; a group's is its rule and identity, so
+/// it stays the same alert as entitlements come and go.
+fn fingerprint(group: &[&Finding]) -> Value {
+    if group.len() == 1 {
+        json!({"jitgapFindingId/v1": group[0].id})
+    } else {
+        let f = group[0];
+        json!({"jitgapFindingGroup/v1": crate::classify::fingerprint(&[&f.rule_id, &f.identity])})
+    }
+}
+
+fn gzipped_len(text: &str) -> usize {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).expect("gzip in memory");
+    gz.finish().expect("gzip in memory").len()
 }
 
 #[cfg(test)]

@@ -26,7 +26,10 @@ fn coverage_cells(row: &view::CoverageRow) -> Vec<Cell> {
         .collect()
 }
 
-pub fn render(r: &Report, width: u16) -> String {
+/// Rows of the paths and findings tables shown without `--all`.
+pub const TOP: usize = 50;
+
+pub fn render(r: &Report, width: u16, all: bool) -> String {
     let head = view::header(r);
     let mut out = format!(
         "jitgap {} — verdicts as of {}\n\n",
@@ -54,9 +57,24 @@ pub fn render(r: &Report, width: u16) -> String {
         out += &format!("\nLedger: {}\n", l.line);
     }
 
-    let privileged = view::privileged_paths(r);
+    let mut privileged = view::privileged_paths(r);
+    let paths_left = if all {
+        0
+    } else {
+        // The strongest privilege first, standing before JIT, stable within.
+        privileged.sort_by(|a, b| {
+            (b.privilege.rank(), b.enforcement.weakness())
+                .cmp(&(a.privilege.rank(), a.enforcement.weakness()))
+        });
+        let left = privileged.len().saturating_sub(TOP);
+        privileged.truncate(TOP);
+        left
+    };
     if !privileged.is_empty() {
-        out += &format!("\nPrivileged access paths ({})\n", privileged.len());
+        out += &format!(
+            "\nPrivileged access paths ({})\n",
+            privileged.len() + paths_left
+        );
         let mut t = table(
             width,
             &[
@@ -79,13 +97,37 @@ pub fn render(r: &Report, width: u16) -> String {
             ]);
         }
         out += &format!("{t}\n");
+        if paths_left > 0 {
+            out += &format!(
+                "… and {paths_left} more privileged path(s) (--all lists every one; the JSON report has them all)\n"
+            );
+        }
     }
 
-    let findings = view::findings(r, view::Include::Active);
+    let mut findings = view::findings(r, view::Include::Active);
     out += &format!(
         "\nFindings: {} ({} suppressed)\n",
         findings.active, findings.suppressed
     );
+    let findings_left = if all {
+        0
+    } else {
+        findings.rows.len().saturating_sub(TOP)
+    };
+    if findings_left > 0 {
+        // A summary by rule first: what a reader needs when the rows are cut.
+        let mut t = table(width, &["severity", "rule", "findings"]);
+        for (severity, rule, n) in by_rule(&findings.rows) {
+            t.add_row(vec![
+                Cell::new(severity),
+                Cell::new(rule),
+                Cell::new(n).set_alignment(CellAlignment::Right),
+            ]);
+        }
+        out += &format!("{t}\n");
+        out += &format!("Top {TOP} by severity:\n");
+        findings.rows.truncate(TOP);
+    }
     if !findings.rows.is_empty() {
         let mut header = vec!["severity", "rule", "identity", "revocation"];
         if findings.with_baseline {
@@ -108,6 +150,11 @@ pub fn render(r: &Report, width: u16) -> String {
             t.add_row(cells);
         }
         out += &format!("{t}\n");
+        if findings_left > 0 {
+            out += &format!(
+                "… and {findings_left} more finding(s) (--all lists every one; the JSON report has them all)\n"
+            );
+        }
     }
     for w in view::waiver_notices(r) {
         out += &format!(
@@ -128,6 +175,25 @@ pub fn render(r: &Report, width: u16) -> String {
     }
     out += &format!("\n{}\n", super::FRAMEWORK_NOTE);
     out
+}
+
+/// (severity, "ID name", count) per rule, the most severe rules first.
+fn by_rule(rows: &[view::FindingRow<'_>]) -> Vec<(crate::model::Severity, String, usize)> {
+    let mut counts: std::collections::BTreeMap<
+        (std::cmp::Reverse<crate::model::Severity>, &str),
+        (&str, usize),
+    > = std::collections::BTreeMap::new();
+    for row in rows {
+        let f = row.finding;
+        counts
+            .entry((std::cmp::Reverse(f.severity), f.rule_id.as_str()))
+            .or_insert((f.name.as_str(), 0))
+            .1 += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((s, id), (name, n))| (s.0, format!("{id} {name}"), n))
+        .collect()
 }
 
 /// `jitgap rules`.

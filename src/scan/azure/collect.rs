@@ -75,6 +75,20 @@ pub async fn list_scopes_with(
     Ok(out)
 }
 
+/// The tenant of a listed target (its own id for the tenant), for `--shard`.
+pub fn tenant_of(target: &LiveTarget) -> Option<String> {
+    match target.spec::<Planned>()? {
+        Planned::Tenant { tenant: Ok(t), .. } => Some(t.to_ascii_lowercase()),
+        Planned::Subscription {
+            object: Ok(sub), ..
+        } => sub
+            .get("tenantId")
+            .and_then(|t| t.as_str())
+            .map(|t| t.to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
 /// Collects one tenant or subscription.
 pub async fn collect(target: &LiveTarget, live: &Live) -> RawScope {
     if let Some(opts) = target.spec::<AzureOptions>() {

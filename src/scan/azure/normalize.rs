@@ -31,6 +31,15 @@ fn kind_of(raw: &RawScope, errors: &mut Vec<String>) -> Kind {
     Kind::Neither
 }
 
+/// The tenant a scope belongs to (its own id for a tenant), when its documents say.
+pub fn tenant_of(raw: &RawScope) -> Option<String> {
+    match kind_of(raw, &mut Vec::new()) {
+        Kind::Tenant(t) => Some(t.to_ascii_lowercase()),
+        Kind::Subscription(s) => s.tenant_id.map(|t| t.to_ascii_lowercase()),
+        Kind::Neither => None,
+    }
+}
+
 /// Normalizes every Azure scope of a run: each subscription against its tenant's directory.
 pub fn normalize_scopes(raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized> {
     let cat = ctx

@@ -222,6 +222,13 @@ impl Scanner for AzureScanner {
     fn collect<'a>(&'a self, target: &'a LiveTarget, live: &'a Live) -> BoxFuture<'a, RawScope> {
         Box::pin(collect::collect(target, live))
     }
+    /// A subscription is normalized against its tenant's directory: both go to one shard.
+    fn target_shard_unit(&self, target: &LiveTarget) -> String {
+        collect::tenant_of(target).unwrap_or_else(|| target.label.clone())
+    }
+    fn shard_unit(&self, raw: &RawScope) -> String {
+        super::normalize::tenant_of(raw).unwrap_or_else(|| raw.scope.clone())
+    }
     fn normalize(&self, raw: &RawScope, ctx: &Context<'_>) -> Normalized {
         super::normalize::normalize_scopes(&[raw], ctx)
             .into_iter()

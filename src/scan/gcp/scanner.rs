@@ -257,6 +257,14 @@ impl Scanner for GcpScanner {
     fn normalize_scopes(&self, raws: &[&RawScope], ctx: &Context<'_>) -> Vec<Normalized> {
         super::normalize::normalize_scopes(raws, ctx)
     }
+    /// Projects resolve each other's service accounts and share their organization's custom
+    /// roles, so every GCP project of a run goes to one shard.
+    fn target_shard_unit(&self, _target: &LiveTarget) -> String {
+        "gcp".into()
+    }
+    fn shard_unit(&self, _raw: &RawScope) -> String {
+        "gcp".into()
+    }
 }
 
 #[cfg(test)]
