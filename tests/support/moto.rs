@@ -43,6 +43,27 @@ impl Moto {
     /// `[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]`: moto then serves that many requests without
     /// checking credentials (enough to seed) and authenticates every request after them.
     pub fn start_with_env(extra_env: &[(&str, &str)]) -> Moto {
+        Moto::start_inner(extra_env, false)
+    }
+
+    /// Like [`Moto::start`], through `moto_server.py`: [`Moto::refuse_assume_into`] then makes
+    /// `sts:AssumeRole` into chosen accounts fail with AccessDenied, as AWS refuses it when a
+    /// role's trust policy does not let the caller in (moto itself never refuses).
+    pub fn start_with_refusals() -> Moto {
+        Moto::start_inner(&[], true)
+    }
+
+    /// From now on, `sts:AssumeRole` into these accounts is refused (a server started with
+    /// [`Moto::start_with_refusals`]).
+    pub fn refuse_assume_into(&self, accounts: &[&str]) {
+        std::fs::write(
+            self.dir.path().join("refuse-assume.txt"),
+            accounts.join("\n"),
+        )
+        .expect("write the refusal list");
+    }
+
+    fn start_inner(extra_env: &[(&str, &str)], launcher: bool) -> Moto {
         let server = find_moto_server().unwrap_or_else(|| {
             panic!("moto_server not found (JITGAP_MOTO_SERVER, .venv/bin/moto_server, PATH): {INSTALL_HINT}")
         });
@@ -58,11 +79,23 @@ impl Moto {
             let log_path = dir.path().join("moto.log");
             let log = std::fs::File::create(&log_path).expect("create moto.log");
             let port = free_port();
-            let child = Command::new(&server)
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py");
+            let mut cmd = if launcher {
+                let mut c = Command::new(&python);
+                c.arg(&script);
+                c
+            } else {
+                Command::new(&server)
+            };
+            let child = cmd
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .current_dir(dir.path())
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording.jsonl"))
+                .env(
+                    "JITGAP_MOTO_REFUSE_ASSUME_FILE",
+                    dir.path().join("refuse-assume.txt"),
+                )
                 .env_remove("MOTO_ENABLE_RECORDING")
                 .envs(extra_env.iter().copied())
                 .stdin(Stdio::null())
@@ -108,6 +141,11 @@ impl Moto {
 
     /// Seeds a scenario (see `seed_moto.py`) through boto3.
     pub fn seed(&self, scenario: &str) {
+        self.seed_output(scenario);
+    }
+
+    /// Seeds a scenario and returns what the seed script printed.
+    pub fn seed_output(&self, scenario: &str) -> String {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/seed_moto.py");
         let out = Command::new(&self.python)
             .arg(&script)
@@ -124,6 +162,7 @@ impl Moto {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Clears the recording and starts recording every request moto serves.
@@ -159,6 +198,17 @@ impl Moto {
             let mut found = form_actions(&form);
             if let Some((_, query)) = entry["url"].as_str().unwrap_or_default().split_once('?') {
                 found.extend(form_actions(query.as_bytes()));
+            }
+            // The JSON protocol (Organizations) names the operation in X-Amz-Target.
+            if let Some(target) = entry["headers"]
+                .as_object()
+                .and_then(|h| {
+                    h.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                })
+                .and_then(|(_, v)| v.as_str())
+            {
+                found.push(target.rsplit('.').next().unwrap_or(target).to_string());
             }
             if found.is_empty() {
                 found.push(format!("<no Action: {} {}>", entry["method"], entry["url"]));

@@ -8,6 +8,9 @@ Scenarios:
           and revoked access (account 123456789012, moto's default)
   github-oidc  an OIDC provider for GitHub Actions and two roles acme's workflows can
           assume (repo:acme/* and repo:acme/api:environment:prod)
+  organization  an organization (management account 123456789012) of five active member
+          accounts, each with its own roles, and one suspended account; prints
+          {"members": [ids...], "suspended": id} as JSON
   empty   nothing
 
 Prints nothing on success; exits non-zero with the error otherwise.
@@ -212,7 +215,51 @@ def seed_github_oidc(iam):
     iam.attach_role_policy(RoleName="gha-api-prod", PolicyArn=aws_policy("AdministratorAccess"))
 
 
+def seed_organization(iam):
+    import boto3
+
+    endpoint = iam.meta.endpoint_url
+    orgs = boto3.client("organizations", endpoint_url=endpoint, region_name="us-east-1")
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1")
+    orgs.create_organization(FeatureSet="ALL")
+    members = []
+    for n in range(1, 7):
+        status = orgs.create_account(Email=f"member{n}@example.com", AccountName=f"member-{n}")
+        members.append(status["CreateAccountStatus"]["AccountId"])
+    suspended = members.pop()
+    orgs.close_account(AccountId=suspended)
+    for n, account in enumerate(members, start=1):
+        # moto maps an assumed role's keys to the role's account: seed each member's IAM.
+        creds = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+            RoleSessionName="seed",
+        )["Credentials"]
+        member_iam = boto3.client(
+            "iam",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        member_iam.create_role(
+            RoleName=f"member-{n}-deployer",
+            AssumeRolePolicyDocument=json.dumps(
+                trust_principal({"Service": "ec2.amazonaws.com"})
+            ),
+        )
+        member_iam.attach_role_policy(
+            RoleName=f"member-{n}-deployer", PolicyArn=aws_policy("AdministratorAccess")
+        )
+    iam.create_role(
+        RoleName="management-auditor",
+        AssumeRolePolicyDocument=json.dumps(trust_principal({"Service": "ec2.amazonaws.com"})),
+    )
+    print(json.dumps({"members": members, "suspended": suspended}))
+
+
 SCENARIOS = {
+    "organization": seed_organization,
     "estate": seed_estate,
     "github-oidc": seed_github_oidc,
     "empty": lambda iam: None,

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use super::BOUNDARY;
 use super::collect_gaad::{Obj, authorization_details};
 use super::credential_report::{credential_report, report_users};
-use super::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT};
+use super::raw::{ACCESS_KEYS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, ORGANIZATION};
 use super::sdk::{Settings, iam_client};
 use crate::scan::Doc;
 use crate::scan::{Origin, RawScope};
@@ -38,13 +38,47 @@ pub struct AwsLiveOptions {
     pub endpoint_url: Option<String>,
     /// Named profile; None = the default credential chain (env, profile, SSO, process, IMDS...).
     pub profile: Option<String>,
+    /// List the organization's accounts and scan each (`--aws-organization`).
+    pub organization: bool,
+    /// The role to assume in each member account.
+    pub member_role: String,
+    /// One account of the organization, as listed.
+    pub member: Option<Member>,
+}
+
+/// One account of an organization: its `ListAccounts` entry and the role to assume in it
+/// (none for the caller's own account).
+#[derive(Debug, Clone, Default)]
+pub struct Member {
+    pub account: String,
+    pub entry: Value,
+    pub role_arn: Option<String>,
+    /// Accounts not scanned (not active), noted on this one.
+    pub skipped: Vec<Value>,
 }
 
 /// Reads the account's IAM documents. Never panics; every failed call is reported in
 /// `errors` with the operation and the endpoint, and the remaining calls still run.
 /// The scope is the account id (from the export or the report), `unknown-account` until known.
 pub async fn collect(opts: &AwsLiveOptions) -> RawScope {
-    let client = client(opts).await;
+    let client = match &opts.member {
+        Some(Member {
+            role_arn: Some(arn),
+            account,
+            ..
+        }) => match super::organization::session(opts, arn).await {
+            Ok(keys) => {
+                let settings = Settings::collector(opts.profile.clone(), opts.endpoint_url.clone());
+                super::sdk::iam_client_as(&settings, keys).await
+            }
+            Err(e) => {
+                let mut raw = RawScope::new(BOUNDARY, account.clone(), Origin::Live);
+                raw.errors.push(e);
+                return raw;
+            }
+        },
+        _ => client(opts).await,
+    };
     let at = endpoint_label(opts);
     let source = |name: &str| match &opts.endpoint_url {
         Some(url) => format!("{name} @ {url}"),
@@ -99,6 +133,18 @@ pub async fn collect(opts: &AwsLiveOptions) -> RawScope {
         );
         raw.errors.extend(errors);
     }
+    if let Some(m) = &opts.member {
+        if !raw.documents.is_empty() {
+            raw.put(
+                ORGANIZATION,
+                Doc::new(
+                    source("aws:organizations:ListAccounts"),
+                    super::organization::document(m).to_string(),
+                ),
+            );
+        }
+        account = account.or_else(|| Some(m.account.clone()));
+    }
     raw.scope = account.unwrap_or_else(|| "unknown-account".into());
     raw
 }
@@ -112,7 +158,7 @@ async fn client(opts: &AwsLiveOptions) -> Client {
 }
 
 /// Where requests go, for error messages.
-fn endpoint_label(opts: &AwsLiveOptions) -> String {
+pub(super) fn endpoint_label(opts: &AwsLiveOptions) -> String {
     if let Some(url) = &opts.endpoint_url {
         return url.clone();
     }
@@ -292,6 +338,7 @@ mod tests {
         let opts = AwsLiveOptions {
             endpoint_url: Some("http://127.0.0.1:1".into()),
             profile: None,
+            ..Default::default()
         };
         let client = client(&opts).await;
         let err = client

@@ -34,6 +34,62 @@ pub(crate) const STS_CALLER_IDENTITY: ReadOnlyGuard = ReadOnlyGuard {
     allowed: &["GetCallerIdentity"],
 };
 
+/// The organization listing's STS client: who the caller is, and a session in each member.
+pub(crate) const STS_MEMBER_SESSIONS: ReadOnlyGuard = ReadOnlyGuard {
+    name: "JitgapMemberSessionGuard",
+    service: "STS",
+    allowed: super::raw::STS_OPERATIONS,
+};
+
+/// The organization listing's Organizations client: `ListAccounts` only. Organizations uses
+/// the JSON protocol: the operation travels in the `X-Amz-Target` header.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TargetGuard {
+    name: &'static str,
+    service: &'static str,
+    prefix: &'static str,
+    allowed: &'static [&'static str],
+}
+
+pub(crate) const ORGANIZATIONS_READS: TargetGuard = TargetGuard {
+    name: "JitgapOrganizationsReadOnlyGuard",
+    service: "Organizations",
+    prefix: "AWSOrganizationsV20161128.",
+    allowed: super::raw::ORGANIZATIONS_OPERATIONS,
+};
+
+impl TargetGuard {
+    fn check_target(&self, target: Option<&str>) -> Result<(), Refused> {
+        let service = self.service;
+        let Some(target) = target else {
+            return Err(Refused::NoAction { service });
+        };
+        match target.strip_prefix(self.prefix) {
+            Some(op) if self.allowed.contains(&op) => Ok(()),
+            _ => Err(Refused::Action {
+                service,
+                action: target.to_string(),
+                allowed: self.allowed,
+            }),
+        }
+    }
+}
+
+impl Intercept for TargetGuard {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.check_target(context.request().headers().get("x-amz-target"))
+            .map_err(Into::into)
+    }
+}
+
 /// A request the guard stops before it leaves the process.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum Refused {
@@ -156,6 +212,30 @@ mod tests {
         // Fails closed when there is no action, or when any of several is not allowed.
         assert!(check_actions(&[]).is_err());
         assert!(check_actions(&["ListAccessKeys".into(), "DeleteAccessKey".into()]).is_err());
+    }
+
+    #[test]
+    fn the_organization_guards_allow_their_operations_only() {
+        let org = |t: Option<&str>| ORGANIZATIONS_READS.check_target(t);
+        assert!(org(Some("AWSOrganizationsV20161128.ListAccounts")).is_ok());
+        for bad in [
+            Some("AWSOrganizationsV20161128.CreateAccount"),
+            Some("AWSOrganizationsV20161128.RemoveAccountFromOrganization"),
+            Some("ListAccounts"),
+            Some("OtherService.ListAccounts"),
+            None,
+        ] {
+            assert!(org(bad).is_err(), "{bad:?}");
+        }
+        let sts = |a: &str| STS_MEMBER_SESSIONS.check_actions(&[a.to_string()]);
+        assert!(sts("AssumeRole").is_ok() && sts("GetCallerIdentity").is_ok());
+        for bad in [
+            "GetSessionToken",
+            "AssumeRoleWithWebIdentity",
+            "GetFederationToken",
+        ] {
+            assert!(sts(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

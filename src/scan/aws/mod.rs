@@ -12,6 +12,7 @@ mod entitlement;
 mod gaad;
 mod guard;
 mod normalize;
+mod organization;
 mod paths;
 mod policies;
 mod privilege;

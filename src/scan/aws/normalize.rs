@@ -175,6 +175,7 @@ pub fn normalize(
         creds: creds.as_ref(),
     };
     let mut inv = scope.identities(&gaad);
+    let notes = organization_notes(raw, &mut sources, &mut errors);
     let status = if errors.is_empty() {
         ScopeState::Complete
     } else {
@@ -187,9 +188,60 @@ pub fn normalize(
         errors: errors.clone(),
         sources,
         connection: None,
-        notes: Vec::new(),
+        notes,
     });
     (inv, errors)
+}
+
+/// What `organization.json` tells a reader: the account's place in the organization, the
+/// role it was read through, and the accounts that were not scanned.
+fn organization_notes(
+    raw: &RawScope,
+    sources: &mut Vec<String>,
+    errors: &mut Vec<String>,
+) -> Vec<String> {
+    let Some(doc) = raw.document(super::raw::ORGANIZATION) else {
+        return Vec::new();
+    };
+    sources.push(doc.source.clone());
+    let v: serde_json::Value = match serde_json::from_str(&doc.text) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(format!(
+                "{}: line {}, column {}: {e}",
+                doc.source,
+                e.line(),
+                e.column()
+            ));
+            return Vec::new();
+        }
+    };
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+    let mut notes = Vec::new();
+    let account = &v["Account"];
+    let name = text(account, "Name");
+    notes.push(match v["AssumedRole"].as_str() {
+        Some(role) => format!(
+            "organization account {} ({name}): read through {role}",
+            text(account, "Id")
+        ),
+        None => format!(
+            "organization account {} ({name}): read with the caller's own credentials",
+            text(account, "Id")
+        ),
+    });
+    for s in v["Skipped"].as_array().into_iter().flatten() {
+        let state = [text(s, "State"), text(s, "Status")]
+            .into_iter()
+            .find(|x| !x.is_empty())
+            .unwrap_or_else(|| "not active".into());
+        notes.push(format!(
+            "organization account {} ({}) not scanned: it is {state}",
+            text(s, "Id"),
+            text(s, "Name")
+        ));
+    }
+    notes
 }
 
 impl Scope<'_> {

@@ -3,7 +3,9 @@
 use super::BOUNDARY;
 use super::catalogue::AwsCatalogue;
 use super::collect::{self, AwsLiveOptions};
-use super::raw::{ACCESS_KEYS, ALLOWED_OPERATIONS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT};
+use super::raw::{
+    ACCESS_KEYS, ALL_OPERATIONS, AUTHORIZATION_DETAILS, CREDENTIAL_REPORT, ORGANIZATION,
+};
 use super::{NormalizeContext, normalize};
 use crate::model::{AccessPath, Boundary, Identity, Inventory};
 use crate::rules::RuleSet;
@@ -34,6 +36,14 @@ struct AwsFlags {
     /// AWS named profile (implies --aws).
     #[arg(long, value_name = "NAME")]
     aws_profile: Option<String>,
+    /// Scan every active account of the AWS organization (implies --aws): list them
+    /// (organizations:ListAccounts) from the management or a delegated-admin account and assume
+    /// --aws-member-role in each (sts:AssumeRole, session `jitgap`, 15 minutes).
+    #[arg(long)]
+    aws_organization: bool,
+    /// The role assumed in each member account [default: OrganizationAccountAccessRole].
+    #[arg(long, value_name = "NAME")]
+    aws_member_role: Option<String>,
 }
 
 /// `[sources.aws]` in jitgap.toml.
@@ -46,6 +56,10 @@ struct AwsSection {
     endpoint_url: Option<String>,
     #[serde(default)]
     profile: Option<String>,
+    #[serde(default)]
+    organization: bool,
+    #[serde(default)]
+    member_role: Option<String>,
 }
 
 fn yes() -> bool {
@@ -63,6 +77,10 @@ const DOCUMENTS: &[DocumentSpec] = &[
     },
     DocumentSpec {
         name: ACCESS_KEYS,
+        required: false,
+    },
+    DocumentSpec {
+        name: ORGANIZATION,
         required: false,
     },
 ];
@@ -120,7 +138,7 @@ impl Scanner for AwsScanner {
         DOCUMENTS
     }
     fn operations(&self) -> &'static [&'static str] {
-        ALLOWED_OPERATIONS
+        ALL_OPERATIONS
     }
     fn signals(&self) -> &'static [&'static str] {
         SIGNALS
@@ -132,7 +150,9 @@ impl Scanner for AwsScanner {
         "# [sources.aws]\n\
          # enabled = true                       # scan the account of the default credential chain\n\
          # profile = \"security-audit\"           # a named profile instead\n\
-         # endpoint_url = \"http://127.0.0.1:5000\"\n"
+         # endpoint_url = \"http://127.0.0.1:5000\"\n\
+         # organization = true                  # every active account of the organization\n\
+         # member_role = \"OrganizationAccountAccessRole\"   # assumed in each member account\n"
     }
     fn live_targets(
         &self,
@@ -145,8 +165,12 @@ impl Scanner for AwsScanner {
             .transpose()
             .map_err(|e: toml::de::Error| PlanError(format!("[sources.aws]: {}", e.message())))?;
         let section = section.filter(|s| s.enabled);
-        let wanted =
-            f.aws || f.aws_endpoint_url.is_some() || f.aws_profile.is_some() || section.is_some();
+        let organization = f.aws_organization || section.as_ref().is_some_and(|s| s.organization);
+        let wanted = f.aws
+            || f.aws_endpoint_url.is_some()
+            || f.aws_profile.is_some()
+            || organization
+            || section.is_some();
         if !wanted {
             return Ok(Vec::new());
         }
@@ -157,13 +181,53 @@ impl Scanner for AwsScanner {
             profile: f
                 .aws_profile
                 .or_else(|| section.as_ref().and_then(|s| s.profile.clone())),
+            organization,
+            member_role: f
+                .aws_member_role
+                .or_else(|| section.as_ref().and_then(|s| s.member_role.clone()))
+                .unwrap_or_else(|| super::organization::DEFAULT_MEMBER_ROLE.to_string()),
+            member: None,
         };
+        if opts.member_role.is_empty() || opts.member_role.contains([':', '/']) {
+            return Err(PlanError(format!(
+                "--aws-member-role `{}`: a role name (e.g. OrganizationAccountAccessRole), not a path or an ARN",
+                opts.member_role
+            )));
+        }
+        if opts.organization {
+            return Ok(vec![LiveTarget::new("organization", opts)]);
+        }
         let label = match (&opts.profile, &opts.endpoint_url) {
             (_, Some(url)) => format!("IAM at {url}"),
             (Some(p), None) => format!("IAM (profile {p})"),
             (None, None) => "IAM".to_string(),
         };
         Ok(vec![LiveTarget::new(label, opts)])
+    }
+    fn list_scopes<'a>(
+        &'a self,
+        targets: Vec<LiveTarget>,
+        _live: &'a Live,
+    ) -> BoxFuture<'a, Result<Vec<LiveTarget>, PlanError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for t in targets {
+                match t.spec::<AwsLiveOptions>() {
+                    Some(opts) if opts.organization => {
+                        out.extend(super::organization::members(opts).await?)
+                    }
+                    _ => out.push(t),
+                }
+            }
+            Ok(out)
+        })
+    }
+    fn target_shard_unit(&self, target: &LiveTarget) -> String {
+        target
+            .spec::<AwsLiveOptions>()
+            .and_then(|o| o.member.as_ref())
+            .map(|m| m.account.clone())
+            .unwrap_or_else(|| target.label.clone())
     }
     fn collect<'a>(&'a self, target: &'a LiveTarget, _live: &'a Live) -> BoxFuture<'a, RawScope> {
         Box::pin(async move {

@@ -124,3 +124,43 @@ pub(crate) async fn sts_client(s: &Settings) -> aws_sdk_sts::Client {
         .build();
     aws_sdk_sts::Client::from_conf(conf)
 }
+
+/// The organization listing's clients: Organizations (`ListAccounts` only) and STS
+/// (`GetCallerIdentity` and `AssumeRole` only), from the collector's settings.
+pub(crate) async fn organization_clients(
+    s: &Settings,
+) -> (aws_sdk_organizations::Client, aws_sdk_sts::Client) {
+    let sdk = sdk_config(s).await;
+    let orgs = aws_sdk_organizations::config::Builder::from(&sdk)
+        .interceptor(super::guard::ORGANIZATIONS_READS)
+        .build();
+    let sts = aws_sdk_sts::config::Builder::from(&sdk)
+        .interceptor(super::guard::STS_MEMBER_SESSIONS)
+        .build();
+    (
+        aws_sdk_organizations::Client::from_conf(orgs),
+        aws_sdk_sts::Client::from_conf(sts),
+    )
+}
+
+/// A session's credentials. No `Debug`: they are secret.
+pub(crate) struct SessionKeys {
+    pub id: String,
+    pub secret: String,
+    pub token: String,
+}
+
+/// An IAM client signing with a session in a member account; everything else as `s`.
+pub(crate) async fn iam_client_as(s: &Settings, keys: SessionKeys) -> aws_sdk_iam::Client {
+    let conf = aws_sdk_iam::config::Builder::from(&sdk_config(s).await)
+        .credentials_provider(Credentials::new(
+            keys.id,
+            keys.secret,
+            Some(keys.token),
+            None,
+            "jitgap-member-session",
+        ))
+        .interceptor(IAM_READS)
+        .build();
+    aws_sdk_iam::Client::from_conf(conf)
+}
