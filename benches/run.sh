@@ -15,6 +15,7 @@ RUNS=${RUNS:-3}
 DATA=${DATA:-bench-data}
 JITGAP=target/release/jitgap
 GEN=target/release/examples/gen_estate
+FLOOR=target/release/examples/parse_floor
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "benches/run.sh: /usr/bin/time (GNU time) is needed for peak memory: apt-get install time" >&2
@@ -39,25 +40,24 @@ done
 
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-rows=()
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for n in $SIZES; do
-    dir="$DATA/$(label "$n")"
-    input_bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
-    walls=()
-    cpus=()
-    rss_max=0
+
+# measure LABEL CMD...: RUNS runs; sets WALL and CPU (medians) and RSS_KB (max).
+measure() {
+    local label=$1
+    shift
+    local walls=() cpus=() r start end rc wall rss_kb user sys cpu
+    RSS_KB=0
     for ((r = 1; r <= RUNS; r++)); do
         start=$EPOCHREALTIME
         set +e
-        /usr/bin/time -v -o "$tmp/time" \
-            "$JITGAP" scan --from "$dir" --format json --progress never >/dev/null 2>"$tmp/stderr"
+        /usr/bin/time -v -o "$tmp/time" "$@" >/dev/null 2>"$tmp/stderr"
         rc=$?
         set -e
         end=$EPOCHREALTIME
         if ((rc != 0 && rc != 1)); then
-            echo "jitgap exited $rc on $dir:" >&2
+            echo "$label exited $rc:" >&2
             cat "$tmp/stderr" "$tmp/time" >&2
             exit 1
         fi
@@ -66,22 +66,56 @@ for n in $SIZES; do
         user=$(awk -F': ' '/User time/ {print $2}' "$tmp/time")
         sys=$(awk -F': ' '/System time/ {print $2}' "$tmp/time")
         cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
-        echo "$(label "$n") run $r: exit $rc, wall ${wall}s, cpu ${cpu}s (user ${user}s, sys ${sys}s), peak RSS $((rss_kb * 1024 / 1000000)) MB" >&2
+        echo "$label run $r: exit $rc, wall ${wall}s, cpu ${cpu}s, peak RSS $((rss_kb * 1024 / 1000000)) MB" >&2
         walls+=("$wall")
         cpus+=("$cpu")
-        if ((rss_kb > rss_max)); then rss_max=$rss_kb; fi
+        if ((rss_kb > RSS_KB)); then RSS_KB=$rss_kb; fi
     done
-    wall_med=$(printf '%s\n' "${walls[@]}" | median)
-    cpu_med=$(printf '%s\n' "${cpus[@]}" | median)
-    rows+=("$(awk -v n="$n" -v b="$input_bytes" -v w="$wall_med" -v c="$cpu_med" -v k="$rss_max" 'BEGIN {
-        in_mb = b / 1e6; rss_mb = k * 1024 / 1e6
-        printf "| %d | %.1f | %.2f | %.2f | %.0f | %.1f× |", n, in_mb, w, c, rss_mb, rss_mb / in_mb }')")
+    WALL=$(printf '%s\n' "${walls[@]}" | median)
+    CPU=$(printf '%s\n' "${cpus[@]}" | median)
+}
+
+rows=()
+for n in $SIZES; do
+    dir="$DATA/$(label "$n")"
+    input_bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+    measure "floor $(label "$n")" "$FLOOR" "$dir/aws/123456789012/authorization-details.json"
+    floor_wall=$WALL floor_rss=$RSS_KB
+    measure "jitgap $(label "$n")" "$JITGAP" scan --from "$dir" --format json --progress never
+    rows+=("$(awk -v n="$n" -v b="$input_bytes" -v w="$WALL" -v c="$CPU" -v k="$RSS_KB" -v fw="$floor_wall" -v fk="$floor_rss" 'BEGIN {
+        in_mb = b / 1e6; rss_mb = k * 1024 / 1e6; f_mb = fk * 1024 / 1e6
+        printf "| %d | %.1f | %.2f | %.2f | %.2f | %.1f× | %.0f | %.0f | %.1f× |", n, in_mb, fw, w, c, w / fw, f_mb, rss_mb, rss_mb / in_mb }')")
 done
 
 echo
-echo "| roles | input MB | wall s (median of $RUNS) | CPU s, user+sys (median) | peak RSS MB (max) | RSS / input |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| roles | input MB | floor wall s | jitgap wall s (median of $RUNS) | jitgap CPU s | wall / floor | floor peak RSS MB | jitgap peak RSS MB | RSS / input |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
+
+# An organization from a snapshot: ACCOUNTS accounts of ORG_ROLES roles each (0 to skip).
+ACCOUNTS=${ACCOUNTS:-100}
+ORG_ROLES=${ORG_ROLES:-1000}
+if ((ACCOUNTS > 0)); then
+    org="$DATA/org-${ACCOUNTS}x$(label "$ORG_ROLES")"
+    if [[ ! -f "$org/manifest.json" ]]; then
+        echo "generating $org..." >&2
+        "$GEN" --roles "$ORG_ROLES" --accounts "$ACCOUNTS" --out "$org" >/dev/null
+    fi
+    org_rows=()
+    for k in $((ACCOUNTS / 4)) $((ACCOUNTS / 2)) "$ACCOUNTS"; do
+        part="$tmp/org-$k"
+        mkdir -p "$part/aws"
+        for a in $(ls "$org/aws" | head -n "$k"); do ln -s "$(cd "$org/aws/$a" && pwd)" "$part/aws/$a"; done
+        cp "$org/manifest.json" "$part/"
+        measure "org $k accounts" "$JITGAP" scan --from "$part" --format json --progress never
+        org_rows+=("$(awk -v k="$k" -v w="$WALL" -v c="$CPU" -v r="$RSS_KB" 'BEGIN {
+            printf "| %d | %.2f | %.2f | %.2f | %.2f | %.0f |", k, w, c, c / w, w / k, r * 1024 / 1e6 }')")
+    done
+    echo
+    echo "| accounts (${ORG_ROLES} roles each) | wall s | CPU s | CPU / wall (cores busy) | wall s per account | peak RSS MB |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${org_rows[@]}"
+fi
 
 if command -v hyperfine >/dev/null; then
     echo
