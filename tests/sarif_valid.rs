@@ -565,8 +565,16 @@ fn a_10k_role_scan_keeps_sarif_within_github_limits() {
         );
         assert!(stderr.contains("SARIF left out"), "{stderr}");
     }
-    let problems = validate_with_multitool(&multitool(), &path);
-    assert!(problems.is_empty(), "{problems:?}");
+    // The Multitool skips files over 10 MB uncompressed: the schema check stands in for it.
+    let schema_path = sarif_schema_path();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let v = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors = schema_violations(&v, &sarif);
+    assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(5)]);
     assert!(
         github_breaches(&sarif).is_empty(),
         "{:?}",

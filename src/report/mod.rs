@@ -90,12 +90,15 @@ impl Report {
         self.findings.iter().filter(|f| !f.is_suppressed())
     }
 
+    /// The identity's display name, or `id` when the report does not hold it. Reports list
+    /// identities by id, so this is a binary search; a report sorted otherwise (written by
+    /// hand) falls back to a scan.
     pub fn identity_name<'a>(&'a self, id: &'a str) -> &'a str {
-        self.identities
-            .iter()
-            .find(|i| i.id == id)
-            .map(|i| i.name.as_str())
-            .unwrap_or(id)
+        let found = match self.identities.binary_search_by(|i| i.id.as_str().cmp(id)) {
+            Ok(n) => Some(&self.identities[n]),
+            Err(_) => self.identities.iter().find(|i| i.id == id),
+        };
+        found.map(|i| i.name.as_str()).unwrap_or(id)
     }
 }
 
