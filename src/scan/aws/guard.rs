@@ -79,6 +79,16 @@ impl Intercept for TargetGuard {
     fn name(&self) -> &'static str {
         self.name
     }
+    // As the query-protocol guard: before the retry loop, and again before each attempt.
+    fn read_after_serialization(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.check_target(context.request().headers().get("x-amz-target"))
+            .map_err(Into::into)
+    }
     fn read_before_transmit(
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
