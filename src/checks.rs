@@ -3,6 +3,7 @@
 use crate::finding::{Finding, Suppression};
 use crate::model::{AccessPath, CredentialLifetime, Enforcement, Inventory, Privilege, Severity};
 use crate::rules::{Check, RuleSet, Subject};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,42 +92,41 @@ pub fn run(
         }
         let refs: std::sync::Arc<[crate::rules::FrameworkRef]> =
             rules.frameworks.refs_for(&check.frameworks).into();
-        let mut push = |f: Result<Finding, crate::finding::FindingError>| match f {
-            Ok(f) => out.push(f),
-            // Unreachable in practice: every path and signal carries evidence. Never drop silently.
-            Err(e) => eprintln!("jitgap: internal: {e}"),
-        };
-        match check.matcher.subject {
-            Subject::AccessPath => {
-                for p in inv.access_paths.iter().filter(|p| path_matches(check, p)) {
+        // Paths and signals are judged in parallel; `collect` keeps their order.
+        let built: Vec<Result<Finding, crate::finding::FindingError>> = match check.matcher.subject
+        {
+            Subject::AccessPath => inv
+                .access_paths
+                .par_iter()
+                .filter(|p| path_matches(check, p))
+                .map(|p| {
                     let name = names
                         .get(p.identity.as_str())
                         .copied()
                         .unwrap_or(&p.identity);
-                    push(
-                        Finding::builder(check, refs.clone(), p.boundary, &p.scope, &p.identity)
-                            .entitlement(&p.entitlement)
-                            .target(&p.target)
-                            .access_path(&p.id)
-                            .message(path_message(check, p, name))
-                            .evidence(p.evidence.iter().cloned())
-                            .severity(setting.severity)
-                            .build(),
-                    );
-                }
-            }
+                    Finding::builder(check, refs.clone(), p.boundary, &p.scope, &p.identity)
+                        .entitlement(&p.entitlement)
+                        .target(&p.target)
+                        .access_path(&p.id)
+                        .message(path_message(check, p, name))
+                        .evidence(p.evidence.iter().cloned())
+                        .severity(setting.severity)
+                        .build()
+                })
+                .collect(),
             Subject::Signal => {
                 let kind = check.matcher.signal.as_deref().unwrap_or_default();
-                for s in inv.signals.iter().filter(|s| s.kind == kind) {
-                    if check
-                        .matcher
-                        .boundary
-                        .as_ref()
-                        .is_some_and(|b| !b.contains(&s.boundary))
-                    {
-                        continue;
-                    }
-                    push(
+                inv.signals
+                    .par_iter()
+                    .filter(|s| s.kind == kind)
+                    .filter(|s| {
+                        check
+                            .matcher
+                            .boundary
+                            .as_ref()
+                            .is_none_or(|b| b.contains(&s.boundary))
+                    })
+                    .map(|s| {
                         Finding::builder(check, refs.clone(), s.boundary, &s.scope, &s.identity)
                             .entitlement(&s.entitlement)
                             .target(&s.target)
@@ -134,9 +134,16 @@ pub fn run(
                             .revocation(s.revocation)
                             .evidence(s.evidence.iter().cloned())
                             .severity(setting.severity.or(s.severity))
-                            .build(),
-                    );
-                }
+                            .build()
+                    })
+                    .collect()
+            }
+        };
+        for f in built {
+            match f {
+                Ok(f) => out.push(f),
+                // Unreachable in practice: every path and signal carries evidence. Never drop silently.
+                Err(e) => eprintln!("jitgap: internal: {e}"),
             }
         }
     }
@@ -159,7 +166,7 @@ pub fn run(
             });
         }
     }
-    out.sort_by(|a, b| (&a.rule_id, &a.id).cmp(&(&b.rule_id, &b.id)));
+    out.par_sort_by(|a, b| (&a.rule_id, &a.id).cmp(&(&b.rule_id, &b.id)));
     // Two facts with the same fingerprint (two expired statements in one policy) are one finding.
     let mut merged: Vec<Finding> = Vec::with_capacity(out.len());
     for f in out {

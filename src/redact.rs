@@ -1,38 +1,47 @@
 //! Secrets never leave: any value that looks like one is replaced before it reaches an output.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
 
+static SOURCES: &[&str] = &[
+    // password inside a URL: scheme://user:password@host
+    r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]+:)[^@\s/]+(?P<tail>@)",
+    // a quoted value under a secret-ish key: "secret": "…", password = '…'
+    r"(?i)(?P<keep>(?:secret|password|passwd|pwd|token|credential)[a-z_]*[\x22']?\s*[:=]\s*[\x22'])[^\x22'\s]{4,}(?P<tail>[\x22'])",
+    // environment-style assignments: AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…
+    r"(?P<keep>\b[A-Z_]*(?:PASSWORD|SECRET|TOKEN)[A-Z_]*=)[^\s\x22']{4,}(?P<tail>)",
+    // AWS secret access keys: 40 characters of the base64 alphabet standing alone (not
+    // 40 lower-case hex digits: a git commit or a GCP key id, never a random secret)
+    r"(?P<keep>(?:^|[\s\x22'=:]))(?P<value>[A-Za-z0-9/+]{40})(?P<tail>(?:$|[\s\x22',]))",
+    // well-known token shapes
+    r"(?P<keep>)(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}(?P<tail>)",
+    r"(?P<keep>)github_pat_[A-Za-z0-9_]{20,}(?P<tail>)",
+    r"(?P<keep>)hv[sbr]\.[A-Za-z0-9_-]{20,}(?P<tail>)",
+    r"(?P<keep>)-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----(?P<tail>)",
+    // SCRAM / md5 password hashes as PostgreSQL and MySQL store them
+    r"(?P<keep>)SCRAM-SHA-256\$[^\s\x22',]+(?P<tail>)",
+    r"(?P<keep>)\*[0-9A-F]{40}(?P<tail>)",
+];
+
 static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        // password inside a URL: scheme://user:password@host
-        r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]+:)[^@\s/]+(?P<tail>@)",
-        // a quoted value under a secret-ish key: "secret": "…", password = '…'
-        r"(?i)(?P<keep>(?:secret|password|passwd|pwd|token|credential)[a-z_]*[\x22']?\s*[:=]\s*[\x22'])[^\x22'\s]{4,}(?P<tail>[\x22'])",
-        // environment-style assignments: AWS_SECRET_ACCESS_KEY=…, PGPASSWORD=…
-        r"(?P<keep>\b[A-Z_]*(?:PASSWORD|SECRET|TOKEN)[A-Z_]*=)[^\s\x22']{4,}(?P<tail>)",
-        // AWS secret access keys: 40 characters of the base64 alphabet standing alone (not
-        // 40 lower-case hex digits: a git commit or a GCP key id, never a random secret)
-        r"(?P<keep>(?:^|[\s\x22'=:]))(?P<value>[A-Za-z0-9/+]{40})(?P<tail>(?:$|[\s\x22',]))",
-        // well-known token shapes
-        r"(?P<keep>)(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}(?P<tail>)",
-        r"(?P<keep>)github_pat_[A-Za-z0-9_]{20,}(?P<tail>)",
-        r"(?P<keep>)hv[sbr]\.[A-Za-z0-9_-]{20,}(?P<tail>)",
-        r"(?P<keep>)-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----(?P<tail>)",
-        // SCRAM / md5 password hashes as PostgreSQL and MySQL store them
-        r"(?P<keep>)SCRAM-SHA-256\$[^\s\x22',]+(?P<tail>)",
-        r"(?P<keep>)\*[0-9A-F]{40}(?P<tail>)",
-    ]
-    .iter()
-    .map(|p| Regex::new(p).expect("redaction pattern compiles"))
-    .collect()
+    SOURCES
+        .iter()
+        .map(|p| Regex::new(p).expect("redaction pattern compiles"))
+        .collect()
 });
+
+/// All the patterns in one pass: most text holds no secret and is checked once.
+static ANY: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(SOURCES).expect("redaction patterns compile"));
 
 pub const REDACTED: &str = "[REDACTED]";
 
 /// Replace every secret-looking value in `text`.
 pub fn redact(text: &str) -> String {
     let mut out = text.to_string();
+    if !ANY.is_match(&out) {
+        return out;
+    }
     for re in PATTERNS.iter() {
         if re.is_match(&out) {
             out = re

@@ -238,3 +238,172 @@ fn an_organization_listing_nothing_is_incomplete_and_says_where_to_run_from() {
         "{errors}"
     );
 }
+
+#[allow(dead_code)]
+#[path = "../examples/gen_estate.rs"]
+mod gen_estate;
+
+fn scopes_of(report: &Value) -> Vec<(String, String)> {
+    report["scopes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s["scope"].as_str().unwrap_or("").to_string(),
+                        s["status"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Faults at scale, all in one sharded run: a snapshot of four accounts with one unreadable
+/// file, a live organization with one account that refuses AssumeRole, three shards of both,
+/// and one shard report truncated before the merge. Each fault is named and fails its own
+/// scope; every other scope is merged complete with its identities; the exit code is 2 (bad
+/// input wins over an incomplete scan, design.md §9).
+#[test]
+fn an_unreadable_account_a_refused_account_and_a_truncated_shard_each_fail_alone() {
+    let org = organization();
+    let refused = org.members[1].clone();
+    org.moto.refuse_assume_into(&[&refused]);
+    let t = tempfile::tempdir().unwrap();
+    let snapshot = t.path().join("snapshot");
+    gen_estate::generate(&gen_estate::Args {
+        roles: 40,
+        out: snapshot.clone(),
+        seed: 7,
+        account: "210000000000".into(),
+        accounts: 4,
+    })
+    .unwrap();
+    let broken = "210000000002";
+    let broken_file = snapshot
+        .join("aws")
+        .join(broken)
+        .join("authorization-details.json");
+    let text = std::fs::read_to_string(&broken_file).unwrap();
+    std::fs::write(&broken_file, &text[..text.len() / 3]).unwrap();
+
+    let mut parts = Vec::new();
+    let holder = |scope: &str, reports: &[Value]| {
+        reports
+            .iter()
+            .position(|r| scopes_of(r).iter().any(|(s, _)| s == scope))
+    };
+    let mut reports = Vec::new();
+    for k in 1..=3 {
+        let out = t.path().join(format!("shard-{k}"));
+        let (code, _, stderr) = jitgap(
+            &org.moto,
+            &[
+                "scan",
+                "--from",
+                snapshot.to_str().unwrap(),
+                "--aws-organization",
+                "--shard",
+                &format!("{k}/3"),
+                "--format",
+                "json",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let path = out.join("jitgap-report.json");
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("shard {k} wrote no report ({e}): {stderr}"));
+        let scopes = scopes_of(&report);
+        let want = if scopes.iter().any(|(s, _)| s == broken) {
+            assert!(
+                stderr.contains(&broken_file.display().to_string()),
+                "the unreadable file is named: {stderr}"
+            );
+            2
+        } else if scopes.iter().any(|(s, _)| *s == refused) {
+            3
+        } else {
+            0
+        };
+        assert_eq!(code, want, "shard {k}: {scopes:?}\n{stderr}");
+        reports.push(report);
+        parts.push(path);
+    }
+    // Every account, snapshot and live, is in exactly one shard.
+    let mut all: Vec<String> = reports.iter().flat_map(scopes_of).map(|(s, _)| s).collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "an account in two shards: {all:?}");
+    assert_eq!(
+        all.len(),
+        4 + 6,
+        "four snapshot accounts, management + five members"
+    );
+
+    // Truncate a shard that holds neither fault (with three shards one always does).
+    let spoiled = (0..3)
+        .find(|&i| holder(broken, &reports) != Some(i) && holder(&refused, &reports) != Some(i))
+        .unwrap();
+    let lost: Vec<(String, String)> = scopes_of(&reports[spoiled]);
+    let text = std::fs::read_to_string(&parts[spoiled]).unwrap();
+    std::fs::write(&parts[spoiled], &text[..text.len() / 2]).unwrap();
+
+    let merged_dir = t.path().join("merged");
+    let o = Command::cargo_bin("jitgap")
+        .unwrap()
+        .arg("merge")
+        .args(&parts)
+        .args(["--format", "json", "--out"])
+        .arg(&merged_dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    let merged: Value = serde_json::from_str(
+        &std::fs::read_to_string(merged_dir.join("jitgap-report.json")).unwrap(),
+    )
+    .unwrap();
+    let shown = parts[spoiled].display().to_string();
+    assert!(
+        stderr.contains(&shown),
+        "the truncated report is named: {stderr}"
+    );
+    let merged_scopes = scopes_of(&merged);
+    let status = |scope: &str| {
+        merged_scopes
+            .iter()
+            .find(|(s, _)| s == scope)
+            .map(|(_, st)| st.as_str())
+    };
+    assert_eq!(status(&shown), Some("failed"), "{merged_scopes:?}");
+    assert_eq!(status(broken), Some("failed"), "{merged_scopes:?}");
+    assert_eq!(status(&refused), Some("failed"), "{merged_scopes:?}");
+    let errors = merged["scopes"].to_string();
+    assert!(errors.contains("AccessDenied"), "{errors}");
+    // Everything not faulty and not in the truncated shard is merged complete, with its
+    // identities; the truncated shard's scopes are absent rather than guessed.
+    for account in &all {
+        if lost.iter().any(|(s, _)| s == account) {
+            assert_eq!(
+                status(account),
+                None,
+                "{account} came from the truncated shard"
+            );
+            continue;
+        }
+        if *account == broken || *account == refused {
+            continue;
+        }
+        assert_eq!(
+            status(account),
+            Some("complete"),
+            "{account}: {merged_scopes:?}"
+        );
+        assert!(
+            !identities_of(&merged, account).is_empty(),
+            "{account} lost its identities"
+        );
+    }
+}

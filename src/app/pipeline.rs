@@ -60,10 +60,13 @@ pub(super) fn build_with(
                 .ok_or_else(|| Fatal(format!("--as-of `{t}` is not an RFC 3339 time")))
         })
         .transpose()?;
-    let g = gather(registry, src, config, spin)?;
+    let mut g = gather(registry, src, config, spin)?;
     let now = as_of.or(g.collected_at).unwrap_or_else(Utc::now);
     spin.say("classifying access paths");
     let (mut inv, mut input_errors) = normalize_all(registry, &g.scopes, &rules, &policy, now);
+    // The documents' text is not needed past normalization (on a large export it is the
+    // biggest single allocation).
+    drop(std::mem::take(&mut g.scopes));
     input_errors.extend(g.input_errors.iter().cloned());
     inv.scopes.extend(
         g.ledger_errors

@@ -254,28 +254,41 @@ impl Inventory {
         self.workloads.extend(other.workloads);
     }
 
-    /// Sort everything by id so output does not depend on input or thread order.
+    /// Sort everything by id so output does not depend on input or thread order (the large
+    /// lists side by side, each in parallel; the sorts are stable).
     pub fn sort(&mut self) {
-        self.identities.sort_by(|a, b| a.id.cmp(&b.id));
-        self.credentials
-            .sort_by(|a, b| (&a.identity, &a.id).cmp(&(&b.identity, &b.id)));
-        self.access_paths.sort_by(|a, b| {
-            (&a.identity, &a.entitlement, &a.target, &a.id).cmp(&(
-                &b.identity,
-                &b.entitlement,
-                &b.target,
-                &b.id,
-            ))
-        });
-        self.signals.sort_by(|a, b| {
-            (&a.kind, &a.identity, &a.entitlement, &a.target, &a.message).cmp(&(
-                &b.kind,
-                &b.identity,
-                &b.entitlement,
-                &b.target,
-                &b.message,
-            ))
-        });
+        use rayon::prelude::*;
+        let (identities, credentials, access_paths, signals) = (
+            &mut self.identities,
+            &mut self.credentials,
+            &mut self.access_paths,
+            &mut self.signals,
+        );
+        rayon::join(
+            || {
+                access_paths.par_sort_by(|a, b| {
+                    (&a.identity, &a.entitlement, &a.target, &a.id).cmp(&(
+                        &b.identity,
+                        &b.entitlement,
+                        &b.target,
+                        &b.id,
+                    ))
+                })
+            },
+            || {
+                identities.par_sort_by(|a, b| a.id.cmp(&b.id));
+                credentials.par_sort_by(|a, b| (&a.identity, &a.id).cmp(&(&b.identity, &b.id)));
+                signals.par_sort_by(|a, b| {
+                    (&a.kind, &a.identity, &a.entitlement, &a.target, &a.message).cmp(&(
+                        &b.kind,
+                        &b.identity,
+                        &b.entitlement,
+                        &b.target,
+                        &b.message,
+                    ))
+                });
+            },
+        );
         self.scopes
             .sort_by(|a, b| (a.boundary, &a.scope).cmp(&(b.boundary, &b.scope)));
     }

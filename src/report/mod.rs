@@ -2,6 +2,7 @@
 
 mod coverage;
 pub mod render;
+pub mod rows;
 mod sections;
 mod view;
 
@@ -35,9 +36,13 @@ pub struct Report {
     pub policy: PolicyFile,
     /// Documents, config and baseline the report rests on (SARIF locations point at them).
     pub inputs: Vec<String>,
+    #[serde(serialize_with = "rows::serialize")]
     pub identities: Vec<Identity>,
+    #[serde(serialize_with = "rows::serialize")]
     pub credentials: Vec<Credential>,
+    #[serde(serialize_with = "rows::serialize")]
     pub access_paths: Vec<AccessPath>,
+    #[serde(serialize_with = "rows::serialize")]
     pub findings: Vec<Finding>,
     pub coverage: Coverage,
     pub scopes: Vec<ScopeStatus>,

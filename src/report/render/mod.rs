@@ -50,7 +50,7 @@ pub fn write(
             if options.pretty {
                 serde_json::to_writer_pretty(&mut *out, report)
             } else {
-                serde_json::to_writer(&mut *out, report)
+                super::rows::compact_json(|| serde_json::to_writer(&mut *out, report))
             }
             .map_err(std::io::Error::other)?;
             out.write_all(b"\n")?;
