@@ -59,6 +59,11 @@ pub(crate) const ORGANIZATIONS_READS: TargetGuard = TargetGuard {
 };
 
 impl TargetGuard {
+    fn check(&self, context: &BeforeTransmitInterceptorContextRef<'_>) -> Result<(), BoxError> {
+        self.check_target(context.request().headers().get("x-amz-target"))
+            .map_err(Into::into)
+    }
+
     fn check_target(&self, target: Option<&str>) -> Result<(), Refused> {
         let service = self.service;
         let Some(target) = target else {
@@ -86,8 +91,7 @@ impl Intercept for TargetGuard {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.check_target(context.request().headers().get("x-amz-target"))
-            .map_err(Into::into)
+        self.check(context)
     }
     fn read_before_transmit(
         &self,
@@ -95,8 +99,7 @@ impl Intercept for TargetGuard {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.check_target(context.request().headers().get("x-amz-target"))
-            .map_err(Into::into)
+        self.check(context)
     }
 }
 
