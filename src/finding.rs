@@ -28,6 +28,7 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_path: Option<String>,
     /// Shared between the findings of one check (it is the same list for each).
+    #[serde(serialize_with = "crate::report::rows::shared")]
     pub frameworks: Arc<[FrameworkRef]>,
     pub evidence: Vec<Evidence>,
     /// Set by the gate: `new` or `unchanged` relative to the baseline.

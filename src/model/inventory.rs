@@ -244,14 +244,14 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn extend(&mut self, other: Inventory) {
-        self.identities.extend(other.identities);
-        self.credentials.extend(other.credentials);
-        self.access_paths.extend(other.access_paths);
-        self.signals.extend(other.signals);
-        self.scopes.extend(other.scopes);
-        self.sessions.extend(other.sessions);
-        self.federations.extend(other.federations);
-        self.workloads.extend(other.workloads);
+        append(&mut self.identities, other.identities);
+        append(&mut self.credentials, other.credentials);
+        append(&mut self.access_paths, other.access_paths);
+        append(&mut self.signals, other.signals);
+        append(&mut self.scopes, other.scopes);
+        append(&mut self.sessions, other.sessions);
+        append(&mut self.federations, other.federations);
+        append(&mut self.workloads, other.workloads);
     }
 
     /// Sort everything by id so output does not depend on input or thread order (the large
@@ -291,5 +291,15 @@ impl Inventory {
         );
         self.scopes
             .sort_by(|a, b| (a.boundary, &a.scope).cmp(&(b.boundary, &b.scope)));
+    }
+}
+
+/// `to.extend(from)`, except that the first list is taken as it is rather than copied row by
+/// row into a new allocation (a single large scope's lists are hundreds of MB).
+fn append<T>(to: &mut Vec<T>, from: Vec<T>) {
+    if to.is_empty() && from.capacity() >= to.capacity() {
+        *to = from;
+    } else {
+        to.extend(from);
     }
 }
