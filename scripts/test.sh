@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole jitgap test suite, installing first whatever it needs on a fresh Debian machine:
 #   PostgreSQL and MariaDB servers (the tests start their own, on 127.0.0.1, in temp dirs),
-#   moto (a local AWS IAM server) in .venv/, and the SARIF validator in .tools/sarif/.
+#   moto (a local AWS IAM server) in .venv/, the SARIF validator in .tools/sarif/, and
+#   Chromium and its WebDriver (headless, for the HTML report's browser tests).
 # Usage: bash scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. Debian packages: database servers, Python venv, Node for the SARIF validator.
+# 1. Debian packages: database servers, Python venv, Node for the SARIF validator, Chromium.
 pkgs=()
 have_pg() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
 have_pg || pkgs+=(postgresql)
@@ -17,6 +18,8 @@ have_pg || pkgs+=(postgresql)
 command -v runuser >/dev/null 2>&1 || pkgs+=(util-linux)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+{ [ -n "${JITGAP_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1; } || pkgs+=(chromium)
+{ [ -n "${JITGAP_CHROMEDRIVER:-}" ] || command -v chromedriver >/dev/null 2>&1; } || pkgs+=(chromium-driver)
 if [ ${#pkgs[@]} -gt 0 ]; then
   say "installing Debian packages: ${pkgs[*]}"
   as_root apt-get update -qq

@@ -67,6 +67,53 @@ jitgap merge shard-*/jitgap-report.json --format json,sarif --out merged/ --fail
     /// Write a commented jitgap.toml.
     #[command(after_help = "Example:\n  jitgap init && $EDITOR jitgap.toml")]
     Init(InitArgs),
+    /// List the scans recorded in a history (`scan --history DB`).
+    #[command(
+        after_help = "DB is a SQLite file or a postgres:// URL.\n\nExamples:\n  jitgap history --history jitgap-history.sqlite\n  jitgap history --history postgres://jitgap@db/jitgap --format json"
+    )]
+    History(HistoryArgs),
+    /// Coverage per boundary over the recorded scans: a table, JSON or an SVG chart.
+    #[command(
+        after_help = "Examples:\n  jitgap trend --history jitgap-history.sqlite\n  jitgap trend --history jitgap-history.sqlite --format svg > trend.svg"
+    )]
+    Trend(TrendArgs),
+    /// What changed between two scans or two reports: standing paths, coverage, revocations.
+    #[command(
+        after_help = "A and B are JSON reports (jitgap-report.json), or, with --history, scan ids from `jitgap history`, `latest` or `previous`.\n\nExamples:\n  jitgap diff last-month/jitgap-report.json today/jitgap-report.json\n  jitgap diff --history jitgap-history.sqlite previous latest\n  jitgap diff --history jitgap-history.sqlite 3 7 --format json"
+    )]
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// The history: a SQLite file or a postgres:// URL [default: [history] database in jitgap.toml].
+    #[arg(long, value_name = "DB", env = "JITGAP_HISTORY")]
+    pub history: Option<String>,
+    /// Config file [default: ./jitgap.toml when present]: its [history].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// table or json
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TrendArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// Write the chart or table to FILE instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The earlier scan: a JSON report, or a scan id / `previous` / `latest` with --history.
+    pub a: String,
+    /// The later scan.
+    pub b: String,
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,7 +275,7 @@ pub struct ScanArgs {
 /// The report's formats and the gate, the same for `scan` and `merge`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReportArgs {
-    /// Output formats, comma-separated: table, json, sarif, markdown [default: table].
+    /// Output formats, comma-separated: table, json, sarif, markdown, html [default: table].
     #[arg(
         long,
         value_name = "FMT[,FMT]",
@@ -262,6 +309,9 @@ pub struct ReportArgs {
     /// Exit 0/1 even when a scope could not be read fully (it is still marked in the report).
     #[arg(long, help_heading = "Report and gate")]
     pub allow_incomplete: bool,
+    /// Append this scan to a history: a SQLite file (created if missing) or a postgres:// URL.
+    #[arg(long, value_name = "DB", help_heading = "Report and gate")]
+    pub history: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

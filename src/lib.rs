@@ -15,6 +15,7 @@ pub mod demo;
 mod error_chain;
 pub mod finding;
 pub mod gate;
+pub mod history;
 pub mod ledger;
 pub mod model;
 pub mod net;

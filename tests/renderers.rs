@@ -93,20 +93,38 @@ fn regex_escape(s: &str) -> String {
 }
 
 /// `reports/demo/` holds the demo's rendered reports; this fails when they drift.
-/// Regenerate with: cargo run -- scan --demo --format table,json,sarif,markdown --pretty --out reports/demo
+/// Regenerate with: cargo run -- scan --demo --format table,json,sarif,markdown,html --pretty --out reports/demo
 #[test]
 fn reports_demo_is_current() {
     let t = tempfile::tempdir().unwrap();
     // The JSON is indented for reading in the repository (compact is the default).
-    render_demo(t.path(), "table,json,sarif,markdown", &["--pretty"]);
-    for ext in ["txt", "json", "sarif", "md"] {
+    render_demo(t.path(), "table,json,sarif,markdown,html", &["--pretty"]);
+    for ext in ["txt", "json", "sarif", "md", "html"] {
         let name = format!("jitgap-report.{ext}");
         let want = std::fs::read_to_string(t.path().join(&name)).unwrap();
         let have =
             std::fs::read_to_string(repo().join("reports/demo").join(&name)).unwrap_or_default();
         assert!(
             want == have,
-            "reports/demo/{name} is out of date; regenerate with:\n  cargo run -- scan --demo --format table,json,sarif,markdown --pretty --out reports/demo"
+            "reports/demo/{name} is out of date; regenerate with:\n  cargo run -- scan --demo --format table,json,sarif,markdown,html --pretty --out reports/demo"
         );
     }
+}
+
+/// Findings name their path by id and the ledger marks paths covered by id: two paths of one
+/// report never share one.
+#[test]
+fn every_access_path_of_the_demo_has_its_own_id() {
+    let out = jitgap_in_repo()
+        .args(["scan", "--demo", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for p in report["access_paths"].as_array().unwrap() {
+        if let Some(first) = seen.insert(p["id"].as_str().unwrap().to_string(), p.clone()) {
+            panic!("two paths share id {}:\n{first}\n{p}", p["id"]);
+        }
+    }
+    assert!(seen.len() > 50);
 }

@@ -50,6 +50,8 @@ pub(super) struct Delivery {
     baseline: Option<Baseline>,
     waivers: Option<WaiverFile>,
     allow_incomplete: bool,
+    /// `--history` or `[history] database`.
+    history: Option<String>,
 }
 
 impl Delivery {
@@ -104,6 +106,7 @@ impl Delivery {
                 pretty: a.pretty,
                 all: a.all,
                 full_json,
+                trend: None,
             },
             formats,
             out_dir,
@@ -112,6 +115,7 @@ impl Delivery {
             baseline,
             waivers,
             allow_incomplete: a.allow_incomplete || config.gate.allow_incomplete,
+            history: a.history.clone().or(config.history.database.clone()),
         })
     }
 
@@ -145,14 +149,34 @@ impl Delivery {
                 w.expires
             );
         }
+        // The history first, so the HTML report's trend includes this scan; a history that
+        // cannot be written is said after the reports are, which are written regardless.
+        let mut options = self.options.clone();
+        let history_error = match &self.history {
+            Some(db) => match record(db, &report) {
+                Ok((id, trend)) => {
+                    eprintln!(
+                        "jitgap: recorded scan {id} in history {}",
+                        crate::history::shown(db)
+                    );
+                    options.trend = Some(trend);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+            None => None,
+        };
         write_outputs(
             &report,
             rules,
             &self.formats,
             self.out_dir.as_deref(),
-            &self.options,
+            &options,
         )?;
         warn_scopes(&report, input_errors);
+        if let Some(e) = &history_error {
+            eprintln!("jitgap: error: {e}");
+        }
         for e in input_errors {
             eprintln!("jitgap: error: {e}");
         }
@@ -160,11 +184,26 @@ impl Delivery {
         for r in &gate.reasons {
             eprintln!("jitgap: gate failed: {r}");
         }
-        let code = exit_code(&report, input_errors, self.allow_incomplete);
+        let code = if history_error.is_some() {
+            EXIT_USAGE
+        } else {
+            exit_code(&report, input_errors, self.allow_incomplete)
+        };
         // The process ends right after this; freeing a large report would only cost time.
         std::mem::forget(report);
         Ok(code)
     }
+}
+
+/// Appends `report` to the history at `db`: the scan's id and the history's trend.
+fn record(
+    db: &str,
+    report: &Report,
+) -> Result<(i64, Vec<crate::history::TrendPoint>), crate::history::HistoryError> {
+    let mut store = crate::history::Store::open(db)?;
+    let id = store.record(&crate::history::ScanRecord::from_report(report))?;
+    let trend = crate::history::trend(&store.scans()?);
+    Ok((id, trend))
 }
 
 pub(super) fn scan(registry: &Registry, a: ScanArgs) -> Result<i32, Fatal> {

@@ -1,6 +1,7 @@
 //! The commands, wired together. `main` only maps the result to an exit code.
 
 mod commands;
+mod history;
 mod merge;
 mod pipeline;
 mod progress;
@@ -57,6 +58,9 @@ pub fn run(registry: &Registry, cli: Cli) -> i32 {
         Command::Rules(a) => rules_cmd(registry, a),
         Command::Explain(a) => explain(registry, a),
         Command::Init(a) => init(registry, a),
+        Command::History(a) => history::list(a),
+        Command::Trend(a) => history::trend(a),
+        Command::Diff(a) => history::diff(a),
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,7 @@ pub struct Config {
     pub sources: Sources,
     pub output: Output,
     pub gate: Gate,
+    pub history: History,
     pub limits: Limits,
     /// `[rules.GEN002] disable = true`, `ignore = ["arn:…"]`, `severity = "low"`.
     pub rules: BTreeMap<String, RuleSetting>,
@@ -66,9 +67,18 @@ pub struct Gate {
     pub allow_incomplete: bool,
 }
 
+/// `[history] database = "jitgap-history.sqlite"` (or a `postgres://` URL): where `scan`
+/// appends each scan, and `history`, `trend` and `diff` read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
 pub const DEFAULT_FILE: &str = "jitgap.toml";
 
-const SECTIONS: &str = "policy, sources, output, gate, limits, rules";
+const SECTIONS: &str = "policy, sources, output, gate, history, limits, rules";
 
 impl Config {
     /// `--config FILE`, else `./jitgap.toml` when present, else defaults; checked against the
@@ -123,6 +133,12 @@ impl Config {
                 *f = base.join(&*f);
             }
         }
+        if let Some(db) = c.history.database.as_mut()
+            && !crate::history::is_postgres(db)
+            && Path::new(db.as_str()).is_relative()
+        {
+            *db = base.join(&*db).display().to_string();
+        }
         for p in [&mut c.gate.baseline, &mut c.gate.waivers, &mut c.output.out]
             .into_iter()
             .flatten()
@@ -166,6 +182,10 @@ impl Config {
                 },
                 "gate" => match section::<Gate>(&loc, value) {
                     Ok(g) => config.gate = g,
+                    Err(e) => errors.push(e),
+                },
+                "history" => match section::<History>(&loc, value) {
+                    Ok(h) => config.history = h,
                     Err(e) => errors.push(e),
                 },
                 "limits" => match limits::parse(&loc, value) {

@@ -62,6 +62,11 @@ max_pat_lifetime = "366d"
 # waivers = "jitgap-waivers.toml"
 # allow_incomplete = false
 
+# Append every scan to a history (`jitgap history`, `trend`, `diff`): a SQLite file, relative
+# to this file, or a postgres:// URL for scans that run on many machines.
+# [history]
+# database = "jitgap-history.sqlite"
+
 # Per-check settings:
 # [rules.GEN002]
 # disable = false

@@ -4,7 +4,7 @@
 
 use super::{Counts, GateSummary, LedgerSummary, Report, WaiverStatus};
 use crate::finding::Finding;
-use crate::model::{Boundary, CredentialLifetime, Enforcement, Privilege, ScopeState};
+use crate::model::{AccessPath, Boundary, CredentialLifetime, Enforcement, Privilege, ScopeState};
 use crate::rules::{Check, RuleSet};
 use std::collections::BTreeSet;
 
@@ -301,6 +301,7 @@ pub(crate) fn findings(r: &Report, include: Include) -> FindingsView<'_> {
 
 /// One privileged access path (admin, write or unknown privilege).
 pub(crate) struct PathRow<'a> {
+    pub(crate) path: &'a AccessPath,
     /// The identity's display name.
     pub(crate) identity: &'a str,
     pub(crate) entitlement: &'a str,
@@ -318,6 +319,7 @@ pub(crate) fn privileged_paths(r: &Report) -> Vec<PathRow<'_>> {
         .iter()
         .filter(|p| p.privilege.is_privileged())
         .map(|p| PathRow {
+            path: p,
             identity: r.identity_name(&p.identity),
             entitlement: &p.entitlement,
             privilege: p.privilege,

@@ -1,4 +1,5 @@
 pub mod barrier;
+pub mod chromium;
 pub mod cli;
 pub mod fake_azure;
 pub mod fake_gcp;

@@ -1,5 +1,6 @@
 //! Renderers: pure functions of `&Report` (and the rule docs).
 
+mod html;
 mod json;
 mod markdown;
 pub mod sarif;
@@ -8,7 +9,7 @@ mod table;
 use super::Report;
 use crate::rules::{Check, RuleSet};
 
-crate::model::kebab_enum!(Format { Table => "table", Json => "json", Sarif => "sarif", Markdown => "markdown" });
+crate::model::kebab_enum!(Format { Table => "table", Json => "json", Sarif => "sarif", Markdown => "markdown", Html => "html" });
 
 impl Format {
     pub fn extension(self) -> &'static str {
@@ -17,6 +18,7 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Markdown => "md",
+            Format::Html => "html",
         }
     }
 }
@@ -34,6 +36,9 @@ pub struct Options {
     pub all: bool,
     /// Where the full JSON report of this run is written, for formats that leave some out.
     pub full_json: Option<String>,
+    /// Coverage over the scans of the history this run was recorded in (the HTML report's
+    /// trend panel).
+    pub trend: Option<Vec<crate::history::TrendPoint>>,
 }
 
 /// Write a report straight to `out`: the JSON report is streamed rather than built as one
@@ -88,6 +93,7 @@ pub fn render_with(format: Format, report: &Report, rules: &RuleSet, options: &O
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, rules, options.full_json.as_deref()).text,
         Format::Markdown => markdown::render(report, rules),
+        Format::Html => html::render(report, rules, options.trend.as_deref()),
     }
 }
 

@@ -142,8 +142,22 @@ impl Paths<'_> {
         };
         let mut evidence = held.evidence.clone();
         evidence.extend(extra);
+        // An eligibility and an active assignment of one role at one target are two paths
+        // (one standing, one waiting for activation): they need two ids.
+        let id = if held.eligible_only {
+            fingerprint(&[
+                "azure",
+                self.scope,
+                identity,
+                &entitlement,
+                target,
+                "eligible",
+            ])
+        } else {
+            fingerprint(&["azure", self.scope, identity, &entitlement, target])
+        };
         self.inv.access_paths.push(AccessPath {
-            id: fingerprint(&["azure", self.scope, identity, &entitlement, target]),
+            id,
             identity: identity.to_string(),
             boundary: BOUNDARY,
             scope: self.scope.to_string(),
