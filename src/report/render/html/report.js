@@ -193,6 +193,7 @@
     return true;
   }
   function update(fromForm) {
+    var started = performance.now();
     if (fromForm) { readForm(); pages = { fp: 1, pp: 1 }; }
     var h = hashText();
     if (h !== location.hash.slice(1) && (h || location.hash.indexOf("=") >= 0)) {
@@ -204,6 +205,7 @@
     // How long the page took to list what it shows, from the start of loading (measured in
     // benches/README.md on the large estates).
     if (!root.dataset.ready) root.dataset.readyMs = String(Math.round(performance.now()));
+    root.dataset.updateMs = String(Math.round(performance.now() - started));
     root.dataset.ready = "1";
   }
 
