@@ -102,6 +102,27 @@ async fn root(c: &Client, key: &str) -> Value {
     .unwrap()
 }
 
+/// Picks `value` in the filter control `name`, as a person does (a click on the option).
+async fn choose(c: &Client, name: &str, value: &str) {
+    c.find(Locator::Css(&format!("select[name={name}]")))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// The "Clear filters" button, and a moment for the page to list everything again.
+async fn clear_filters(c: &Client) {
+    c.find(Locator::Css("button[type=reset]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
 fn demo(dir: &Path) -> (PathBuf, Value) {
     jitgap_in_repo()
         .args(["scan", "--demo", "--format", "html,json", "--out"])
@@ -136,23 +157,13 @@ async fn filters_search_pages_and_the_keyboard_work_in_the_browser() {
 
     // A boundary chosen in its control.
     let azure = count(&report, |f| f["boundary"] == "azure");
-    c.find(Locator::Css("select[name=boundary]"))
-        .await
-        .unwrap()
-        .select_by_value("azure")
-        .await
-        .unwrap();
+    choose(&c, "boundary", "azure").await;
     assert_eq!(data(&c, "findings-count", "data-matching").await, azure);
     // ... and a severity on top of it.
     let azure_high = count(&report, |f| {
         f["boundary"] == "azure" && f["severity"] == "high"
     });
-    c.find(Locator::Css("select[name=severity]"))
-        .await
-        .unwrap()
-        .select_by_value("high")
-        .await
-        .unwrap();
+    choose(&c, "severity", "high").await;
     assert_eq!(
         data(&c, "findings-count", "data-matching").await,
         azure_high
@@ -163,13 +174,7 @@ async fn filters_search_pages_and_the_keyboard_work_in_the_browser() {
     assert_eq!(url.fragment(), Some("boundary=azure&severity=high"));
 
     // Clearing the filters shows everything again.
-    c.find(Locator::Css("button[type=reset]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    clear_filters(&c).await;
     assert_eq!(data(&c, "findings-count", "data-matching").await, total);
 
     // Typing a search (messages, identities, entitlements…).
@@ -182,13 +187,7 @@ async fn filters_search_pages_and_the_keyboard_work_in_the_browser() {
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let searched = data(&c, "findings-count", "data-matching").await;
     assert!(searched > 0 && searched < total, "{searched} of {total}");
-    c.find(Locator::Css("button[type=reset]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    clear_filters(&c).await;
 
     // The next page of findings.
     assert_eq!(data(&c, "findings-count", "data-shown").await, 100);

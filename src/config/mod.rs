@@ -337,6 +337,36 @@ mod tests {
     }
 
     #[test]
+    fn history_file_is_relative_to_the_config_and_a_url_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jitgap.toml");
+        std::fs::write(&file, "[history]\ndatabase = \"h/jitgap-history.sqlite\"\n").unwrap();
+        let c = Config::read(&file).unwrap();
+        assert_eq!(
+            c.history.database.as_deref(),
+            Some(
+                dir.path()
+                    .join("h/jitgap-history.sqlite")
+                    .display()
+                    .to_string()
+                    .as_str()
+            )
+        );
+        std::fs::write(
+            &file,
+            "[history]\ndatabase = \"postgres://jitgap@db/jitgap\"\n",
+        )
+        .unwrap();
+        let c = Config::read(&file).unwrap();
+        assert_eq!(
+            c.history.database.as_deref(),
+            Some("postgres://jitgap@db/jitgap")
+        );
+        let e = err("[history]\ndatabse = \"x\"\n");
+        assert!(e.starts_with("j.toml:2:1:") && e.contains("databse"), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_name_file_line_and_column() {
         let e = err("[policy]\nmax_jit_window = \"8h\"\nmax_jitt = \"1h\"\n");
         assert!(e.starts_with("j.toml:3:1:"), "{e}");

@@ -20,6 +20,13 @@ impl<'a> Strings<'a> {
             (self.list.len() - 1) as u32
         })
     }
+
+    /// Each piece of evidence as (source, pointer).
+    fn evidence(&mut self, list: &'a [crate::model::Evidence]) -> Vec<(u32, u32)> {
+        list.iter()
+            .map(|e| (self.id(&e.source), self.id(&e.pointer)))
+            .collect()
+    }
 }
 
 /// A finding: severity, rule, boundary, scope, identity, entitlement, target, message,
@@ -67,11 +74,10 @@ struct Data<'a> {
 }
 
 /// The page's data, as JSON text safe inside a `<script>` element (no `<` at all).
-pub(super) fn json(r: &Report) -> String {
+pub(super) fn json<'a>(r: &'a Report, findings: &view::FindingsView<'a>) -> String {
     let mut s = Strings::default();
     let by_id: HashMap<&str, &crate::model::AccessPath> =
         r.access_paths.iter().map(|p| (p.id.as_str(), p)).collect();
-    let findings = view::findings(r, view::Include::All);
     let findings: Vec<FindingRow> = findings
         .rows
         .iter()
@@ -93,10 +99,7 @@ pub(super) fn json(r: &Report) -> String {
                 s.id(path.map(|p| p.privilege.as_str()).unwrap_or("")),
                 s.id(path.map(|p| p.enforcement.as_str()).unwrap_or("")),
                 s.id(&f.id),
-                f.evidence
-                    .iter()
-                    .map(|e| (s.id(&e.source), s.id(&e.pointer)))
-                    .collect(),
+                s.evidence(&f.evidence),
             )
         })
         .collect();
@@ -123,10 +126,7 @@ pub(super) fn json(r: &Report) -> String {
                     s.id(&b.credential_lifetime.reason),
                 ],
                 s.id(&p.id),
-                p.evidence
-                    .iter()
-                    .map(|e| (s.id(&e.source), s.id(&e.pointer)))
-                    .collect(),
+                s.evidence(&p.evidence),
             )
         })
         .collect();

@@ -38,6 +38,7 @@ pub(crate) fn content_security_policy() -> String {
 pub fn render(r: &Report, rules: &RuleSet, trend: Option<&[crate::history::TrendPoint]>) -> String {
     let head = view::header(r);
     let problems = view::scope_problems(r);
+    let findings = view::findings(r, view::Include::All);
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -77,11 +78,11 @@ pub fn render(r: &Report, rules: &RuleSet, trend: Option<&[crate::history::Trend
                     @if let Some(points) = trend { (trend_section(points)) }
                     (gate_section(r))
                     (ledger_section(r))
-                    (lists(r, rules))
+                    (lists(r, rules, &findings))
                     (rules_section(r, rules))
                 }
                 footer { p { (super::FRAMEWORK_NOTE) } }
-                script id="jitgap-data" type="application/json" { (PreEscaped(data::json(r))) }
+                script id="jitgap-data" type="application/json" { (PreEscaped(data::json(r, &findings))) }
                 script { (PreEscaped(SCRIPT)) }
             }
         }
@@ -257,7 +258,7 @@ fn select(name: &str, label: &str, options: &[&str]) -> Markup {
     }
 }
 
-fn lists(r: &Report, rules: &RuleSet) -> Markup {
+fn lists(r: &Report, rules: &RuleSet, findings: &view::FindingsView) -> Markup {
     let boundaries = distinct(r.scopes.iter().map(|s| s.boundary.as_str()));
     let scopes = distinct(
         r.findings
@@ -284,7 +285,16 @@ fn lists(r: &Report, rules: &RuleSet) -> Markup {
         .collect();
     let fired = view::fired_checks_by_id(r, rules);
     let rule_ids: Vec<&str> = fired.iter().map(|c| c.id.as_str()).collect();
-    let findings = view::findings(r, view::Include::All);
+    // Active and suppressed findings of each rule, in one pass.
+    let mut per_rule: std::collections::HashMap<&str, (usize, usize)> = Default::default();
+    for f in &r.findings {
+        let n = per_rule.entry(f.rule_id.as_str()).or_default();
+        if f.is_suppressed() {
+            n.1 += 1;
+        } else {
+            n.0 += 1;
+        }
+    }
     html! {
         section #findings aria-labelledby="findings-h" {
             h2 #findings-h { "Findings" }
@@ -294,13 +304,12 @@ fn lists(r: &Report, rules: &RuleSet) -> Markup {
                     thead { tr { th { "rule" } th { "name" } th { "severity" } th.num { "active" } th.num { "suppressed" } } }
                     tbody {
                         @for c in &fired {
-                            @let active = r.active_findings().filter(|f| f.rule_id == c.id).count();
-                            @let all = r.findings.iter().filter(|f| f.rule_id == c.id).count();
+                            @let (active, suppressed) = per_rule.get(c.id.as_str()).copied().unwrap_or_default();
                             tr {
                                 td { a href=(format!("#rule={}", c.id)) title="show only this rule" { (c.id) } }
                                 td { (c.name) }
                                 td { span class=(format!("sev sev-{}", c.severity)) { (c.severity) } }
-                                td.num { (active) } td.num { (all - active) }
+                                td.num { (active) } td.num { (suppressed) }
                             }
                         }
                     }
