@@ -275,12 +275,14 @@ pub(crate) fn findings(r: &Report, include: Include) -> FindingsView<'_> {
         Include::Active => r.active_findings().collect(),
         Include::All => r.findings.iter().collect(),
     };
-    listed.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.rule_id.cmp(&b.rule_id))
-            .then(a.id.cmp(&b.id))
-    });
+    // A report lists its findings by rule and fingerprint already: then a stable sort by
+    // severity alone gives the order (a report written by hand gets the whole sort).
+    let by_rule = |a: &&Finding, b: &&Finding| (&a.rule_id, &a.id).cmp(&(&b.rule_id, &b.id));
+    if listed.is_sorted_by(|a, b| by_rule(a, b).is_le()) {
+        listed.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    } else {
+        listed.sort_by(|a, b| b.severity.cmp(&a.severity).then(by_rule(a, b)));
+    }
     let active = r.active_findings().count();
     FindingsView {
         rows: listed

@@ -4,8 +4,8 @@
 //! sources and reasons hundreds of thousands of times.
 
 use crate::report::{Report, view};
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 #[derive(Default)]
 struct Strings<'a> {

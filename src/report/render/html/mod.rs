@@ -260,11 +260,13 @@ fn select(name: &str, label: &str, options: &[&str]) -> Markup {
 
 fn lists(r: &Report, rules: &RuleSet, findings: &view::FindingsView) -> Markup {
     let boundaries = distinct(r.scopes.iter().map(|s| s.boundary.as_str()));
+    // Every scope a path names is in the coverage; findings may name others (a ledger grant's).
     let scopes = distinct(
-        r.findings
+        r.coverage
+            .scopes
             .iter()
-            .map(|f| f.scope.as_str())
-            .chain(r.access_paths.iter().map(|p| p.scope.as_str())),
+            .map(|s| s.scope.as_str())
+            .chain(r.findings.iter().map(|f| f.scope.as_str())),
     );
     let severities: Vec<&str> = crate::model::Severity::ALL
         .iter()
