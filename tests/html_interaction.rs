@@ -13,19 +13,7 @@ use support::chromium;
 use support::cli::jitgap_in_repo;
 
 fn chromedriver() -> PathBuf {
-    if let Some(p) = std::env::var_os("JITGAP_CHROMEDRIVER") {
-        return PathBuf::from(p);
-    }
-    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
-        let p = dir.join("chromedriver");
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!(
-        "chromedriver not found: install it (Debian: apt-get install chromium-driver; scripts/test.sh does) \
-         or set JITGAP_CHROMEDRIVER"
-    );
+    chromium::program("JITGAP_CHROMEDRIVER", &["chromedriver"], "chromium-driver")
 }
 
 struct Driver {

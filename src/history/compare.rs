@@ -2,41 +2,20 @@
 //! removed standing paths, coverage deltas, revocations that flipped.
 
 use super::{CoverageRec, FindingRec, PathRec, ScanMeta, ScanRecord};
+use crate::report::Counts;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// Privileged and JIT paths of one boundary (or `overall`) in one scan.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Share {
-    pub privileged: i64,
-    pub jit: i64,
-    pub standing: i64,
-    /// `jit / privileged` in percent, one decimal; absent when nothing is privileged.
-    pub coverage_percent: Option<f64>,
-}
-
-impl Share {
-    fn add(&mut self, c: &CoverageRec) {
-        self.privileged += c.privileged;
-        self.jit += c.jit;
-        self.standing += c.standing;
-        self.coverage_percent = (self.privileged > 0)
-            .then(|| (1000.0 * self.jit as f64 / self.privileged as f64).round() / 10.0);
-    }
-
-    pub fn percent_text(&self) -> String {
-        self.coverage_percent
-            .map(|p| format!("{p:.1}%"))
-            .unwrap_or_else(|| "n/a".into())
-    }
-}
+/// The counts of one boundary (or `overall`) in one scan: the report's own coverage counts.
+pub type Share = Counts;
 
 pub(super) fn shares(coverage: &[CoverageRec]) -> (BTreeMap<String, Share>, Share) {
     let mut per = BTreeMap::<String, Share>::new();
     let mut overall = Share::default();
     for c in coverage {
-        per.entry(c.boundary.clone()).or_default().add(c);
-        overall.add(c);
+        let counts = c.counts();
+        per.entry(c.boundary.clone()).or_default().absorb(&counts);
+        overall.absorb(&counts);
     }
     (per, overall)
 }
@@ -91,9 +70,9 @@ pub struct Diff {
     pub before: ScanMeta,
     pub after: ScanMeta,
     pub coverage: Vec<CoverageDelta>,
-    /// Privileged standing paths in `after` that were not privileged standing in `before`.
+    /// Privileged standing (or unknown) paths in `after` that were not so in `before`.
     pub new_standing: Vec<PathRec>,
-    /// Privileged standing paths of `before` that are gone or no longer standing.
+    /// Privileged standing (or unknown) paths of `before` that are gone or now JIT/time-bound.
     pub removed_standing: Vec<PathRec>,
     /// Findings of both scans whose revocation verdict changed, and new findings with one.
     pub revocations_flipped: Vec<RevocationFlip>,
@@ -101,8 +80,11 @@ pub struct Diff {
     pub fixed_findings: usize,
 }
 
+/// What the gate's `new-standing` counts: a privileged path that is standing, or whose
+/// privilege or enforcement is unknown (GEN001, GEN002, GEN004). Unknown is never a pass.
 fn standing(p: &PathRec) -> bool {
-    p.privilege != "read" && p.enforcement == "standing"
+    p.privilege != "read"
+        && (p.enforcement == "standing" || p.enforcement == "unknown" || p.privilege == "unknown")
 }
 
 pub fn diff(before: &ScanRecord, after: &ScanRecord) -> Diff {
@@ -202,5 +184,61 @@ pub fn diff(before: &ScanRecord, after: &ScanRecord) -> Diff {
             .iter()
             .filter(|f| !a_ids.contains(f.id.as_str()))
             .count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{PathRec, ScanMeta, ScanRecord};
+
+    fn scan(paths: &[(&str, &str, &str)]) -> ScanRecord {
+        ScanRecord {
+            meta: ScanMeta {
+                id: 0,
+                as_of: String::new(),
+                recorded_at: String::new(),
+                tool_version: String::new(),
+                sources: Vec::new(),
+                shard: None,
+                paths: paths.len() as i64,
+                findings: 0,
+            },
+            coverage: Vec::new(),
+            paths: paths
+                .iter()
+                .map(|(id, privilege, enforcement)| PathRec {
+                    id: id.to_string(),
+                    boundary: "aws".into(),
+                    scope: "1".into(),
+                    identity: id.to_string(),
+                    entitlement: String::new(),
+                    target: String::new(),
+                    privilege: privilege.to_string(),
+                    enforcement: enforcement.to_string(),
+                    credential_lifetime: String::new(),
+                })
+                .collect(),
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_new_path_of_unknown_enforcement_or_privilege_is_new_standing_as_the_gate_counts_it() {
+        let after = scan(&[
+            ("standing", "admin", "standing"),
+            ("unknown-enforcement", "write", "unknown"),
+            ("unknown-privilege", "unknown", "jit"),
+            ("jit", "admin", "jit"),
+            ("time-bound", "admin", "time-bound"),
+            ("read", "read", "standing"),
+        ]);
+        let d = super::diff(&scan(&[]), &after);
+        let new: Vec<&str> = d.new_standing.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(
+            new,
+            ["standing", "unknown-enforcement", "unknown-privilege"]
+        );
+        let back = super::diff(&after, &scan(&[]));
+        assert_eq!(back.removed_standing.len(), 3);
     }
 }

@@ -86,6 +86,24 @@ pub struct FindingRec {
     pub revocation: String,
 }
 
+impl CoverageRec {
+    /// As the report counts them (read-only paths are not kept).
+    pub fn counts(&self) -> crate::report::Counts {
+        let n = |v: i64| v.max(0) as usize;
+        let mut c = crate::report::Counts::default();
+        c.absorb(&crate::report::Counts {
+            privileged_paths: n(self.privileged),
+            jit: n(self.jit),
+            time_bound: n(self.time_bound),
+            standing: n(self.standing),
+            unknown: n(self.unknown),
+            read_paths: 0,
+            coverage_percent: None,
+        });
+        c
+    }
+}
+
 impl ScanRecord {
     /// What the history keeps of `r`.
     pub fn from_report(r: &Report) -> ScanRecord {
@@ -218,9 +236,26 @@ impl Store {
 
     /// One scan with its paths and findings.
     pub fn load(&mut self, id: i64) -> Result<ScanRecord, HistoryError> {
+        let mut scan = self
+            .scans()?
+            .into_iter()
+            .find(|s| s.meta.id == id)
+            .ok_or_else(|| HistoryError {
+                target: self.name().to_string(),
+                message: format!("it holds no scan {id}"),
+            })?;
+        (scan.paths, scan.findings) = match self {
+            Store::Sqlite(s) => s.rows(id)?,
+            Store::Postgres(p) => p.rows(id)?,
+        };
+        Ok(scan)
+    }
+
+    /// The file, or the URL without its password.
+    fn name(&self) -> &str {
         match self {
-            Store::Sqlite(s) => s.load(id),
-            Store::Postgres(p) => p.load(id),
+            Store::Sqlite(s) => s.name(),
+            Store::Postgres(p) => p.name(),
         }
     }
 

@@ -195,15 +195,12 @@ impl Postgres {
         r.map_err(|e| self.err(e))
     }
 
-    pub fn load(&mut self, id: i64) -> Result<ScanRecord, HistoryError> {
-        let mut scan = self
-            .scans()?
-            .into_iter()
-            .find(|s| s.meta.id == id)
-            .ok_or_else(|| HistoryError {
-                target: self.target.clone(),
-                message: format!("it holds no scan {id}"),
-            })?;
+    pub fn name(&self) -> &str {
+        &self.target
+    }
+
+    /// The paths and findings of scan `id`.
+    pub fn rows(&mut self, id: i64) -> Result<(Vec<PathRec>, Vec<FindingRec>), HistoryError> {
         let Postgres { rt, client, .. } = self;
         let r = rt.block_on(async {
             let paths = client.query(schema::SELECT_PATHS, &[&id]).await?;
@@ -211,7 +208,7 @@ impl Postgres {
             Ok::<_, tokio_postgres::Error>((paths, findings))
         });
         let (paths, findings) = r.map_err(|e| self.err(e))?;
-        scan.paths = paths
+        let paths = paths
             .iter()
             .map(|r| PathRec {
                 id: r.get(0),
@@ -225,7 +222,7 @@ impl Postgres {
                 credential_lifetime: r.get(8),
             })
             .collect();
-        scan.findings = findings
+        let findings = findings
             .iter()
             .map(|r| FindingRec {
                 id: r.get(0),
@@ -239,7 +236,7 @@ impl Postgres {
                 revocation: r.get(8),
             })
             .collect();
-        Ok(scan)
+        Ok((paths, findings))
     }
 }
 
@@ -316,13 +313,8 @@ async fn findings(
     .await
 }
 
-/// The error with its causes (tokio-postgres puts the server's message in the source).
+/// The error with its causes (tokio-postgres puts the server's message in the source),
+/// anything secret-shaped redacted.
 fn chain(e: &tokio_postgres::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = std::error::Error::source(e);
-    while let Some(c) = cur {
-        s += &format!(": {c}");
-        cur = c.source();
-    }
-    crate::redact::redact(&s)
+    crate::redact::redact(&crate::error_chain::error_chain(e))
 }

@@ -43,7 +43,7 @@ pub fn render_history(scans: &[ScanRecord], json: bool) -> String {
                 "{} ({} of {})",
                 overall.percent_text(),
                 overall.jit,
-                overall.privileged
+                overall.privileged_paths
             )),
             right(s.meta.sources.len()),
         ]);
@@ -219,13 +219,13 @@ pub fn render_diff(d: &Diff, json: bool) -> String {
                 "{} ({} of {})",
                 c.before.percent_text(),
                 c.before.jit,
-                c.before.privileged
+                c.before.privileged_paths
             )),
             right(format!(
                 "{} ({} of {})",
                 c.after.percent_text(),
                 c.after.jit,
-                c.after.privileged
+                c.after.privileged_paths
             )),
             right(
                 c.delta_points

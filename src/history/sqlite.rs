@@ -236,16 +236,16 @@ impl Sqlite {
         Ok(scans)
     }
 
-    pub fn load(&mut self, id: i64) -> Result<ScanRecord, HistoryError> {
-        let mut scan = self
-            .scans()?
-            .into_iter()
-            .find(|s| s.meta.id == id)
-            .ok_or_else(|| self.err(format!("it holds no scan {id}")))?;
+    pub fn name(&self) -> &str {
+        &self.file
+    }
+
+    /// The paths and findings of scan `id`.
+    pub fn rows(&mut self, id: i64) -> Result<(Vec<PathRec>, Vec<FindingRec>), HistoryError> {
         let file = self.file.clone();
         let f = |e| fail(&file, e);
         let mut stmt = self.conn.prepare(schema::SELECT_PATHS).map_err(f)?;
-        scan.paths = stmt
+        let paths = stmt
             .query_map([id], |r| {
                 Ok(PathRec {
                     id: r.get(0)?,
@@ -263,7 +263,7 @@ impl Sqlite {
             .collect::<Result<_, _>>()
             .map_err(f)?;
         let mut stmt = self.conn.prepare(schema::SELECT_FINDINGS).map_err(f)?;
-        scan.findings = stmt
+        let findings = stmt
             .query_map([id], |r| {
                 Ok(FindingRec {
                     id: r.get(0)?,
@@ -280,7 +280,7 @@ impl Sqlite {
             .map_err(f)?
             .collect::<Result<_, _>>()
             .map_err(f)?;
-        Ok(scan)
+        Ok((paths, findings))
     }
 }
 

@@ -35,6 +35,17 @@ impl Counts {
         }
     }
 
+    /// Adds `other`'s paths to these (a scope's to its boundary's total, say).
+    pub fn absorb(&mut self, other: &Counts) {
+        self.privileged_paths += other.privileged_paths;
+        self.jit += other.jit;
+        self.time_bound += other.time_bound;
+        self.standing += other.standing;
+        self.unknown += other.unknown;
+        self.read_paths += other.read_paths;
+        self.finish();
+    }
+
     fn finish(&mut self) {
         self.coverage_percent = (self.privileged_paths > 0)
             .then(|| (self.jit as f64 * 1000.0 / self.privileged_paths as f64).round() / 10.0);

@@ -6,13 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The browser: `JITGAP_CHROMIUM`, else `chromium` on `PATH`. Fails saying what to install.
-pub fn browser() -> PathBuf {
-    if let Some(p) = std::env::var_os("JITGAP_CHROMIUM") {
+/// A program the browser tests need: `$env`, else the first of `names` on `PATH`. Fails
+/// saying what to install.
+pub fn program(env: &str, names: &[&str], install: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
         return PathBuf::from(p);
     }
     for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
-        for name in ["chromium", "chromium-browser"] {
+        for name in names {
             let p = dir.join(name);
             if p.is_file() {
                 return p;
@@ -20,9 +21,18 @@ pub fn browser() -> PathBuf {
         }
     }
     panic!(
-        "chromium not found: install it (Debian: apt-get install chromium; scripts/test.sh does) \
-         or set JITGAP_CHROMIUM to the browser"
+        "{} not found: install it (Debian: apt-get install {install}; scripts/test.sh does) or set {env}",
+        names[0]
     );
+}
+
+/// The browser: `JITGAP_CHROMIUM`, else `chromium` on `PATH`.
+pub fn browser() -> PathBuf {
+    program(
+        "JITGAP_CHROMIUM",
+        &["chromium", "chromium-browser"],
+        "chromium",
+    )
 }
 
 pub struct Run {
