@@ -1,7 +1,9 @@
 //! Run the checks of `rules/` over an inventory (pure).
 
 use crate::finding::{Finding, Suppression};
-use crate::model::{AccessPath, CredentialLifetime, Enforcement, Inventory, Privilege, Severity};
+use crate::model::{
+    AccessPath, CredentialLifetime, Enforcement, Inventory, Privilege, Severity, Text,
+};
 use crate::rules::{Check, RuleSet, Subject};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -92,6 +94,7 @@ pub fn run(
         }
         let refs: std::sync::Arc<[crate::rules::FrameworkRef]> =
             rules.frameworks.refs_for(&check.frameworks).into();
+        let texts = (Text::from(&check.id), Text::from(&check.name));
         // Paths and signals are judged in parallel; `collect` keeps their order.
         let built: Vec<Result<Finding, crate::finding::FindingError>> = match check.matcher.subject
         {
@@ -105,6 +108,7 @@ pub fn run(
                         .copied()
                         .unwrap_or(&p.identity);
                     Finding::builder(check, refs.clone(), p.boundary, &p.scope, &p.identity)
+                        .names(&texts)
                         .entitlement(&p.entitlement)
                         .target(&p.target)
                         .access_path(&p.id)
@@ -128,6 +132,7 @@ pub fn run(
                     })
                     .map(|s| {
                         Finding::builder(check, refs.clone(), s.boundary, &s.scope, &s.identity)
+                            .names(&texts)
                             .entitlement(&s.entitlement)
                             .target(&s.target)
                             .message(s.message.clone())
@@ -148,7 +153,7 @@ pub fn run(
         }
     }
     for f in out.iter_mut() {
-        let Some(setting) = settings.get(&f.rule_id) else {
+        let Some(setting) = settings.get(f.rule_id.as_str()) else {
             continue;
         };
         let name = names.get(f.identity.as_str()).copied().unwrap_or("");

@@ -1,7 +1,7 @@
 //! A finding: a check that fired, with evidence and framework references. Built only through
 //! [`FindingBuilder`], which refuses a finding without primary evidence.
 
-use crate::model::{Boundary, Evidence, Revocation, Severity};
+use crate::model::{Boundary, Evidence, Revocation, Severity, Text};
 use crate::rules::{Check, Confidence, FrameworkRef};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -10,23 +10,23 @@ use std::sync::Arc;
 pub struct Finding {
     /// Stable fingerprint of (rule, boundary, scope, identity, entitlement, target).
     pub id: String,
-    pub rule_id: String,
-    pub name: String,
+    pub rule_id: Text,
+    pub name: Text,
     pub severity: Severity,
     pub confidence: Confidence,
     pub boundary: Boundary,
-    pub scope: String,
-    pub identity: String,
+    pub scope: Text,
+    pub identity: Text,
     #[serde(default)]
-    pub entitlement: String,
+    pub entitlement: Text,
     #[serde(default)]
-    pub target: String,
+    pub target: Text,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,
     /// The access path this finding is about, when it is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_path: Option<String>,
+    pub access_path: Option<Text>,
     /// Shared between the findings of one check (it is the same list for each).
     #[serde(serialize_with = "crate::report::rows::shared")]
     pub frameworks: Arc<[FrameworkRef]>,
@@ -64,14 +64,16 @@ pub enum FindingError {
 pub struct FindingBuilder<'a> {
     check: &'a Check,
     frameworks: Arc<[FrameworkRef]>,
+    /// The check's id and name, shared by its findings when the caller made them once.
+    names: Option<(Text, Text)>,
     boundary: Boundary,
-    scope: String,
-    identity: String,
-    entitlement: String,
-    target: String,
+    scope: Text,
+    identity: Text,
+    entitlement: Text,
+    target: Text,
     message: String,
     revocation: Option<Revocation>,
-    access_path: Option<String>,
+    access_path: Option<Text>,
     evidence: Vec<Evidence>,
     severity: Option<Severity>,
 }
@@ -81,17 +83,18 @@ impl Finding {
         check: &'a Check,
         frameworks: impl Into<Arc<[FrameworkRef]>>,
         boundary: Boundary,
-        scope: &str,
-        identity: &str,
+        scope: impl Into<Text>,
+        identity: impl Into<Text>,
     ) -> FindingBuilder<'a> {
         FindingBuilder {
             check,
             frameworks: frameworks.into(),
+            names: None,
             boundary,
-            scope: scope.to_string(),
-            identity: identity.to_string(),
-            entitlement: String::new(),
-            target: String::new(),
+            scope: scope.into(),
+            identity: identity.into(),
+            entitlement: Text::default(),
+            target: Text::default(),
             message: String::new(),
             revocation: None,
             access_path: None,
@@ -106,12 +109,17 @@ impl Finding {
 }
 
 impl<'a> FindingBuilder<'a> {
-    pub fn entitlement(mut self, e: &str) -> Self {
-        self.entitlement = e.to_string();
+    /// The check's id and name as `Text`s made once for all its findings.
+    pub fn names(mut self, names: &(Text, Text)) -> Self {
+        self.names = Some(names.clone());
         self
     }
-    pub fn target(mut self, t: &str) -> Self {
-        self.target = t.to_string();
+    pub fn entitlement(mut self, e: impl Into<Text>) -> Self {
+        self.entitlement = e.into();
+        self
+    }
+    pub fn target(mut self, t: impl Into<Text>) -> Self {
+        self.target = t.into();
         self
     }
     pub fn message(mut self, m: impl Into<String>) -> Self {
@@ -122,8 +130,8 @@ impl<'a> FindingBuilder<'a> {
         self.revocation = r;
         self
     }
-    pub fn access_path(mut self, id: &str) -> Self {
-        self.access_path = Some(id.to_string());
+    pub fn access_path(mut self, id: impl Into<Text>) -> Self {
+        self.access_path = Some(id.into());
         self
     }
     pub fn evidence(mut self, ev: impl IntoIterator<Item = Evidence>) -> Self {
@@ -150,10 +158,13 @@ impl<'a> FindingBuilder<'a> {
             &self.entitlement,
             &self.target,
         ]);
+        let (rule_id, name) = self
+            .names
+            .unwrap_or_else(|| (Text::from(&self.check.id), Text::from(&self.check.name)));
         Ok(Finding {
             id,
-            rule_id: self.check.id.clone(),
-            name: self.check.name.clone(),
+            rule_id,
+            name,
             severity: self.severity.unwrap_or(self.check.severity),
             confidence: self.check.confidence,
             boundary: self.boundary,

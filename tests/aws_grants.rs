@@ -30,7 +30,7 @@ fn paths(inv: &Inventory, kind: &str, name: &str) -> Vec<(String, String)> {
     inv.access_paths
         .iter()
         .filter(|p| p.identity == id)
-        .map(|p| (p.entitlement.clone(), p.privilege.to_string()))
+        .map(|p| (p.entitlement.to_string(), p.privilege.to_string()))
         .collect()
 }
 

@@ -119,10 +119,10 @@ impl Scanner for TestCloud {
             let id = format!("testcloud://{}/{}", raw.scope, e.name);
             let ev = Evidence::new(doc.source.clone(), format!("/{n}"));
             inv.identities.push(Identity {
-                id: id.clone(),
+                id: id.clone().into(),
                 name: e.name.clone(),
                 boundary: TEST_BOUNDARY,
-                scope: raw.scope.clone(),
+                scope: raw.scope.clone().into(),
                 kind: "testcloud-identity".into(),
                 created_at: None,
                 last_used: None,
@@ -136,11 +136,11 @@ impl Scanner for TestCloud {
             };
             inv.access_paths.push(AccessPath {
                 id: format!("{id}#role"),
-                identity: id.clone(),
+                identity: id.clone().into(),
                 boundary: TEST_BOUNDARY,
-                scope: raw.scope.clone(),
+                scope: raw.scope.clone().into(),
                 entitlement: "role:owner".into(),
-                target: raw.scope.clone(),
+                target: raw.scope.clone().into(),
                 privilege,
                 enforcement: Enforcement::Standing,
                 credential_lifetime: CredentialLifetime::LongLived,
@@ -156,10 +156,10 @@ impl Scanner for TestCloud {
                 inv.signals.push(Signal {
                     kind: "testcloud-forgotten-key".into(),
                     boundary: TEST_BOUNDARY,
-                    scope: raw.scope.clone(),
-                    identity: id.clone(),
+                    scope: raw.scope.clone().into(),
+                    identity: id.clone().into(),
                     entitlement: "key".into(),
-                    target: raw.scope.clone(),
+                    target: raw.scope.clone().into(),
                     message: format!("{} has a forgotten key", e.name),
                     revocation: None,
                     severity: None,

@@ -47,9 +47,9 @@ impl Baseline {
             .iter()
             .map(|f| BaselineEntry {
                 id: f.id.clone(),
-                rule_id: f.rule_id.clone(),
-                identity: f.identity.clone(),
-                entitlement: f.entitlement.clone(),
+                rule_id: f.rule_id.to_string(),
+                identity: f.identity.to_string(),
+                entitlement: f.entitlement.to_string(),
             })
             .collect();
         findings.sort_by(|a, b| a.id.cmp(&b.id));

@@ -146,10 +146,10 @@ impl ScanRecord {
                 .map(|p| PathRec {
                     id: p.id.clone(),
                     boundary: p.boundary.to_string(),
-                    scope: p.scope.clone(),
-                    identity: p.identity.clone(),
-                    entitlement: p.entitlement.clone(),
-                    target: p.target.clone(),
+                    scope: p.scope.to_string(),
+                    identity: p.identity.to_string(),
+                    entitlement: p.entitlement.to_string(),
+                    target: p.target.to_string(),
                     privilege: p.privilege.to_string(),
                     enforcement: p.enforcement.to_string(),
                     credential_lifetime: p.credential_lifetime.to_string(),
@@ -160,7 +160,7 @@ impl ScanRecord {
                 .iter()
                 .map(|f| FindingRec {
                     id: f.id.clone(),
-                    rule_id: f.rule_id.clone(),
+                    rule_id: f.rule_id.to_string(),
                     severity: f.severity.to_string(),
                     status: if f.is_suppressed() {
                         "suppressed"
@@ -170,8 +170,8 @@ impl ScanRecord {
                     .into(),
                     baseline: f.baseline.clone().unwrap_or_default(),
                     boundary: f.boundary.to_string(),
-                    scope: f.scope.clone(),
-                    identity: f.identity.clone(),
+                    scope: f.scope.to_string(),
+                    identity: f.identity.to_string(),
                     revocation: f.revocation.map(|x| x.to_string()).unwrap_or_default(),
                 })
                 .collect(),

@@ -61,7 +61,7 @@ pub(super) fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<St
         .iter()
         .map(|g| (g.boundary, g.scope.clone()))
         .collect();
-    let names: BTreeMap<String, String> = ctx
+    let names: BTreeMap<Text, String> = ctx
         .inv
         .identities
         .iter()
@@ -69,7 +69,7 @@ pub(super) fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<St
         .collect();
     let mut found = Vec::new();
     for p in ctx.inv.access_paths.iter() {
-        let in_territory = territory.contains(&(p.boundary, p.scope.clone()))
+        let in_territory = territory.contains(&(p.boundary, p.scope.to_string()))
             || territory
                 .iter()
                 .any(|(b, s)| *b == p.boundary && (s == "*" || s.is_empty() || s == "vault"));
@@ -87,7 +87,7 @@ pub(super) fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<St
         let name = names
             .get(&p.identity)
             .cloned()
-            .unwrap_or_else(|| p.identity.clone());
+            .unwrap_or_else(|| p.identity.to_string());
         ctx.signal(
             "ledger-orphan",
             p.boundary,

@@ -15,7 +15,7 @@ impl PathScopes {
     pub(crate) fn of(inv: &Inventory) -> PathScopes {
         let mut map: BTreeMap<(Boundary, String), BTreeSet<String>> = BTreeMap::new();
         for p in &inv.access_paths {
-            map.entry((p.boundary, p.identity.clone()))
+            map.entry((p.boundary, p.identity.to_string()))
                 .or_default()
                 .insert(p.scope.to_ascii_lowercase());
         }
@@ -24,7 +24,7 @@ impl PathScopes {
 
     fn holds(&self, ident: &Identity, scope: &str) -> bool {
         self.0
-            .get(&(ident.boundary, ident.id.clone()))
+            .get(&(ident.boundary, ident.id.to_string()))
             .is_some_and(|s| s.contains(&scope.to_ascii_lowercase()))
     }
 }

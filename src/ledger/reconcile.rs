@@ -206,7 +206,7 @@ fn activate(
     chain_span: Option<Duration>,
     covered: &mut BTreeSet<String>,
 ) {
-    let ids: Vec<(String, String)> = idents
+    let ids: Vec<(Text, Text)> = idents
         .iter()
         .map(|n| {
             let i = &ctx.inv.identities[*n];

@@ -1,4 +1,6 @@
-use super::{Boundary, CredentialLifetime, Decision, Enforcement, Evidence, Privilege, Revocation};
+use super::{
+    Boundary, CredentialLifetime, Decision, Enforcement, Evidence, Privilege, Revocation, Text,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -7,12 +9,12 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Identity {
     /// Stable id: the ARN for AWS, `postgres://cluster/role` for databases.
-    pub id: String,
+    pub id: Text,
     pub name: String,
     pub boundary: Boundary,
-    pub scope: String,
+    pub scope: Text,
     /// `iam-user`, `iam-role`, `pg-login-role`, …
-    pub kind: String,
+    pub kind: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,11 +29,11 @@ pub struct Identity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Credential {
     pub id: String,
-    pub identity: String,
+    pub identity: Text,
     /// `access-key`, `password`, `federated-trust`, `service-trust`, `role-trust`
-    pub kind: String,
+    pub kind: Text,
     /// `active`, `inactive`, `locked`, `expired`, `n/a`
-    pub status: String,
+    pub status: Text,
     pub lifetime: CredentialLifetime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
@@ -63,13 +65,13 @@ pub struct Basis {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessPath {
     pub id: String,
-    pub identity: String,
+    pub identity: Text,
     pub boundary: Boundary,
-    pub scope: String,
+    pub scope: Text,
     /// The policy, role, grant or membership that carries the access.
-    pub entitlement: String,
+    pub entitlement: Text,
     /// What it reaches: an account, a database, a resource pattern.
-    pub target: String,
+    pub target: Text,
     pub privilege: Privilege,
     pub enforcement: Enforcement,
     pub credential_lifetime: CredentialLifetime,
@@ -84,14 +86,14 @@ pub struct AccessPath {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signal {
     /// The signal kind checks match on, e.g. `aws-oidc-trust-without-sub`.
-    pub kind: String,
+    pub kind: Text,
     pub boundary: Boundary,
-    pub scope: String,
-    pub identity: String,
+    pub scope: Text,
+    pub identity: Text,
     #[serde(default)]
-    pub entitlement: String,
+    pub entitlement: Text,
     #[serde(default)]
-    pub target: String,
+    pub target: Text,
     /// One sentence for the reader, no secrets.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,9 +112,9 @@ pub struct Signal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub boundary: Boundary,
-    pub scope: String,
+    pub scope: Text,
     /// The identity id the session runs as (it may no longer exist).
-    pub identity: String,
+    pub identity: Text,
     /// Server-side id: a PostgreSQL pid, a MySQL processlist id.
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -3,6 +3,7 @@
 mod boundary;
 mod evidence;
 mod inventory;
+mod text;
 mod verdict;
 pub(crate) use verdict::kebab_enum;
 
@@ -12,6 +13,7 @@ pub use inventory::{
     AccessPath, Basis, Credential, Federation, Identity, Inventory, ScopeConnection, ScopeState,
     ScopeStatus, Session, Signal, SubjectMatch, Window, Workload,
 };
+pub use text::{Interner, Text};
 pub use verdict::{
     CredentialLifetime, Decision, Enforcement, NotOneOf, Privilege, Revocation, Severity,
 };

@@ -95,15 +95,22 @@ impl Severity {
 /// The rule that decided a verdict and why, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
-    pub rule: String,
-    pub reason: String,
+    pub rule: super::Text,
+    pub reason: super::Text,
+}
+
+thread_local! {
+    /// Rules are a few dozen ids and most reasons repeat from path to path (the same
+    /// catalogue entry, the same lifetime): each thread shares them, up to a bound.
+    static DECISIONS: std::cell::RefCell<super::Interner> =
+        std::cell::RefCell::new(super::Interner::with_limit(8192));
 }
 
 impl Decision {
-    pub fn new(rule: &str, reason: impl Into<String>) -> Self {
-        Decision {
-            rule: rule.to_string(),
-            reason: reason.into(),
-        }
+    pub fn new(rule: &str, reason: impl AsRef<str>) -> Self {
+        DECISIONS.with_borrow_mut(|i| Decision {
+            rule: i.get(rule),
+            reason: i.get(reason.as_ref()),
+        })
     }
 }

@@ -67,7 +67,7 @@ fn contributor_path(subscription: &str) -> AccessPath {
         boundary: Boundary::new("azure"),
         scope: subscription.into(),
         entitlement: "Contributor".into(),
-        target: format!("/subscriptions/{subscription}/resourceGroups/rg-web"),
+        target: (format!("/subscriptions/{subscription}/resourceGroups/rg-web")).into(),
         privilege: Privilege::Write,
         enforcement: Enforcement::Standing,
         credential_lifetime: CredentialLifetime::LongLived,

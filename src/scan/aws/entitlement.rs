@@ -36,6 +36,17 @@ pub(crate) struct Entitlement<'a> {
     pub source: Source<'a>,
 }
 
+impl Entitlement<'_> {
+    /// Its document and evidence are those of many identities (a managed policy, a group's).
+    pub fn shared(&self) -> bool {
+        match &self.source {
+            Source::Document { doc, .. } => matches!(doc, std::borrow::Cow::Borrowed(_)),
+            Source::Catalogue { .. } => true,
+            Source::Missing { .. } => false,
+        }
+    }
+}
+
 /// A statement whose `aws:CurrentTime` window is over.
 pub(crate) struct ExpiredWindow {
     pub statement: usize,

@@ -30,8 +30,8 @@ pub struct NormalizeContext<'a> {
 /// What every identity of one account is evaluated against. Shared by the worker threads.
 pub(super) struct Scope<'a> {
     pub ctx: &'a NormalizeContext<'a>,
-    pub account: String,
-    pub source: String,
+    pub account: Text,
+    pub source: Text,
     pub managed: ManagedIndex<'a>,
     pub groups: GroupIndex<'a>,
     pub creds: Option<&'a BTreeMap<String, UserCredentials>>,
@@ -47,7 +47,9 @@ pub(super) struct Sink<'s, 'c> {
 pub(super) struct Memo<'c> {
     pub tiers: TierCache<'c>,
     /// Evidence excerpt as written → as redacted.
-    excerpts: HashMap<String, String>,
+    excerpts: HashMap<String, Text>,
+    /// Names and pointers that repeat from identity to identity (managed policies).
+    pub texts: Interner,
 }
 
 /// Distinct excerpts remembered per worker; past that they are redacted each time.
@@ -58,6 +60,7 @@ impl<'c> Memo<'c> {
         Memo {
             tiers: TierCache::new(cat),
             excerpts: HashMap::new(),
+            texts: Interner::default(),
         }
     }
 
@@ -168,8 +171,8 @@ pub fn normalize(
     };
     let scope = Scope {
         ctx,
-        account: account.clone(),
-        source,
+        account: Text::from(&account),
+        source: source.into(),
         managed: ManagedIndex::new(&gaad),
         groups: GroupIndex::new(&gaad),
         creds: creds.as_ref(),

@@ -10,7 +10,7 @@ impl Scope<'_> {
     /// Evaluate the entitlements of one identity into access paths and signals.
     pub(super) fn paths(
         &self,
-        arn: &str,
+        arn: &Text,
         ents: &[Entitlement<'_>],
         lifetime: (CredentialLifetime, Decision),
         out: &mut Sink<'_, '_>,
@@ -29,7 +29,7 @@ impl Scope<'_> {
             let Evaluated {
                 live,
                 expired,
-                evidence,
+                mut evidence,
                 token_issue_denies,
                 denied_entirely: denied,
             } = evaluate(
@@ -39,17 +39,23 @@ impl Scope<'_> {
                 self.ctx.policy,
                 self.ctx.now,
             );
+            // A managed policy's name and document pointer are the same on every identity
+            // it is attached to: one copy each.
+            let name = out.memo.texts.get(&ent.name);
+            if ent.shared() {
+                evidence.pointer = out.memo.texts.get(&evidence.pointer);
+            }
             for w in expired {
                 out.inv.signals.push(Signal {
                     kind: "aws-expired-time-window".into(),
                     boundary: BOUNDARY,
                     scope: self.account.clone(),
-                    identity: arn.to_string(),
-                    entitlement: ent.name.clone(),
+                    identity: arn.into(),
+                    entitlement: name.clone(),
                     target: self.account.clone(),
                     message: format!("{} Statement[{}]: its aws:CurrentTime window ended {}, but the policy is still attached", ent.name, w.statement, w.ended.to_rfc3339()),
                     revocation: None,
- severity: None,
+                    severity: None,
                     at: None,
                     evidence: vec![evidence.clone()],
                 });
@@ -59,8 +65,8 @@ impl Scope<'_> {
                     kind: "aws-sessions-revoked".into(),
                     boundary: BOUNDARY,
                     scope: self.account.clone(),
-                    identity: arn.to_string(),
-                    entitlement: ent.name.clone(),
+                    identity: arn.into(),
+                    entitlement: name.clone(),
                     target: self.account.clone(),
                     message: format!(
                         "sessions issued before {} are denied by {}",
@@ -80,10 +86,10 @@ impl Scope<'_> {
             let target = self.account.clone();
             out.inv.access_paths.push(AccessPath {
                 id: fingerprint(&["aws", &self.account, arn, &ent.name, &target]),
-                identity: arn.to_string(),
+                identity: arn.into(),
                 boundary: BOUNDARY,
                 scope: self.account.clone(),
-                entitlement: ent.name.clone(),
+                entitlement: name,
                 target,
                 privilege: live.privilege,
                 enforcement: live.enforcement,
@@ -99,7 +105,7 @@ impl Scope<'_> {
         }
         // No path for them, like any entitlement that grants nothing; the reviewer sees why.
         if !denied_entirely.is_empty()
-            && let Some(identity) = out.inv.identities.last_mut().filter(|i| i.id == arn)
+            && let Some(identity) = out.inv.identities.last_mut().filter(|i| i.id == *arn)
         {
             identity
                 .attributes

@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 
 impl Scope<'_> {
     pub(super) fn role(&self, i: usize, r: &RoleDetail<'_>, out: &mut Sink<'_, '_>) {
-        let arn = if r.arn.is_empty() {
+        let arn = Text::from(if r.arn.is_empty() {
             format!(
                 "arn:aws:iam::{}:role{}{}",
                 self.account, r.path, r.role_name
             )
         } else {
             r.arn.clone()
-        };
+        });
         let base = format!("/RoleDetailList/{i}");
         let mut attributes = BTreeMap::from([("path".to_string(), r.path.clone())]);
         tags_attr(&r.tags, &mut attributes);
@@ -43,8 +43,8 @@ impl Scope<'_> {
                             super::trust::oidc_subjects(&doc, t.statement, provider);
                         out.inv.federations.push(Federation {
                             boundary: BOUNDARY,
-                            scope: self.account.clone(),
-                            identity: arn.clone(),
+                            scope: self.account.to_string(),
+                            identity: arn.to_string(),
                             issuer: format!("https://{}", provider.trim_end_matches('/')),
                             subjects,
                             matching,
@@ -116,7 +116,7 @@ impl Scope<'_> {
         self.paths(&arn, &ents, lifetime, out);
     }
 
-    fn stale_role(&self, arn: &str, r: &RoleDetail<'_>, base: &str, out: &mut Sink<'_, '_>) {
+    fn stale_role(&self, arn: &Text, r: &RoleDetail<'_>, base: &str, out: &mut Sink<'_, '_>) {
         let Some(lu) = &r.role_last_used else { return }; // not in the document: unknown, not stale
         let (now, stale) = (self.ctx.now, self.ctx.policy.stale_after);
         let message = match (ts(&lu.last_used_date), ts(&r.create_date)) {
@@ -137,8 +137,8 @@ impl Scope<'_> {
             kind: "aws-unused-role".into(),
             boundary: BOUNDARY,
             scope: self.account.clone(),
-            identity: arn.to_string(),
-            entitlement: String::new(),
+            identity: arn.into(),
+            entitlement: (String::new()).into(),
             target: self.account.clone(),
             message,
             revocation: None,

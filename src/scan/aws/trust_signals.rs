@@ -8,7 +8,7 @@ use crate::model::*;
 impl Scope<'_> {
     pub(super) fn trust_signal(
         &self,
-        arn: &str,
+        arn: &Text,
         role: &str,
         t: &Truster,
         ev: Evidence,
@@ -62,8 +62,8 @@ impl Scope<'_> {
             kind: kind.into(),
             boundary: BOUNDARY,
             scope: self.account.clone(),
-            identity: arn.to_string(),
-            entitlement,
+            identity: arn.into(),
+            entitlement: entitlement.into(),
             target: self.account.clone(),
             message,
             revocation: None,

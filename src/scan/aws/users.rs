@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 
 impl Scope<'_> {
     pub(super) fn user(&self, i: usize, u: &UserDetail<'_>, out: &mut Sink<'_, '_>) {
-        let arn = if u.arn.is_empty() {
+        let arn = Text::from(if u.arn.is_empty() {
             format!(
                 "arn:aws:iam::{}:user{}{}",
                 self.account, u.path, u.user_name
             )
         } else {
             u.arn.clone()
-        };
+        });
         let base = format!("/UserDetailList/{i}");
         let mut ents: Vec<_> = self
             .inline(&format!("{base}/UserPolicyList"), &u.user_policy_list)
@@ -71,7 +71,7 @@ impl Scope<'_> {
     /// Credential lifetime of a user's paths, plus the key records and key signals.
     fn user_lifetime(
         &self,
-        arn: &str,
+        arn: &Text,
         name: &str,
         creds: Option<&UserCredentials>,
         out: &mut Sink<'_, '_>,
@@ -96,7 +96,7 @@ impl Scope<'_> {
             let ev = Evidence::new(k.source.clone(), k.pointer.clone());
             out.inv.credentials.push(Credential {
                 id: label.clone(),
-                identity: arn.to_string(),
+                identity: arn.into(),
                 kind: "access-key".into(),
                 status: if k.active { "active" } else { "inactive" }.into(),
                 lifetime: CredentialLifetime::LongLived,
@@ -110,8 +110,8 @@ impl Scope<'_> {
                     kind: kind.into(),
                     boundary: BOUNDARY,
                     scope: self.account.clone(),
-                    identity: arn.to_string(),
-                    entitlement: label.clone(),
+                    identity: arn.into(),
+                    entitlement: label.clone().into(),
                     target: self.account.clone(),
                     message,
                     revocation: None,
@@ -167,8 +167,8 @@ impl Scope<'_> {
                 kind: "aws-two-active-access-keys".into(),
                 boundary: BOUNDARY,
                 scope: self.account.clone(),
-                identity: arn.to_string(),
-                entitlement: String::new(),
+                identity: arn.into(),
+                entitlement: (String::new()).into(),
                 target: self.account.clone(),
                 message: format!("user {name} has {active} active access keys"),
                 revocation: None,

@@ -113,10 +113,10 @@ impl Directory {
                 _ => {}
             }
             let identity = Identity {
-                id: sp.id.to_ascii_lowercase(),
+                id: sp.id.to_ascii_lowercase().into(),
                 name: name.clone(),
                 boundary: BOUNDARY,
-                scope: tenant.to_string(),
+                scope: tenant.into(),
                 kind: if managed {
                     "azure-managed-identity"
                 } else {

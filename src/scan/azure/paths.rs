@@ -92,10 +92,10 @@ impl Paths<'_> {
             let mut attributes = BTreeMap::new();
             attributes.insert("unresolved".to_string(), why.to_string());
             self.inv.identities.push(Identity {
-                id: id.clone(),
+                id: id.clone().into(),
                 name: id.clone(),
                 boundary: BOUNDARY,
-                scope: self.scope.to_string(),
+                scope: self.scope.into(),
                 kind: what.into(),
                 created_at: None,
                 last_used: None,
@@ -158,11 +158,11 @@ impl Paths<'_> {
         };
         self.inv.access_paths.push(AccessPath {
             id,
-            identity: identity.to_string(),
+            identity: identity.into(),
             boundary: BOUNDARY,
-            scope: self.scope.to_string(),
-            entitlement,
-            target: target.to_string(),
+            scope: self.scope.into(),
+            entitlement: entitlement.into(),
+            target: target.into(),
             privilege: tier.0,
             enforcement: held.enforcement,
             credential_lifetime: lifetime.0,

@@ -133,7 +133,7 @@ pub fn check(
             message,
             evidence,
         );
-        s.target = r.scope.clone();
+        s.target = r.scope.clone().into();
         s.severity = (verdict == Revocation::Effective).then_some(Severity::Info);
         s.revocation = Some(verdict);
         s.at = r.at;

@@ -159,10 +159,10 @@ pub fn read(
             .or_else(|| sa_auth.get(&email))
             .map(|(t, _)| *t);
         let identity = Identity {
-            id: id.clone(),
+            id: id.clone().into(),
             name: email.clone(),
             boundary: BOUNDARY,
-            scope: scope.to_string(),
+            scope: scope.into(),
             kind: "gcp-service-account".into(),
             created_at: None,
             last_used,
@@ -220,7 +220,7 @@ pub fn read(
                             .map(|(t, _)| *t);
                         out.credentials.push(Credential {
                             id: key.name.clone(),
-                            identity: id.clone(),
+                            identity: id.clone().into(),
                             kind: if user {
                                 "user-managed-key".into()
                             } else {

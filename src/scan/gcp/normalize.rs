@@ -147,10 +147,12 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
     let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in out.iter().flat_map(|n| n.inventory.access_paths.iter()) {
         if p.privilege.is_privileged() {
-            held.entry(p.identity.clone()).or_default().push(format!(
-                "{} in {} ({})",
-                p.entitlement, p.scope, p.privilege
-            ));
+            held.entry(p.identity.to_string())
+                .or_default()
+                .push(format!(
+                    "{} in {} ({})",
+                    p.entitlement, p.scope, p.privilege
+                ));
         }
     }
     // The same words whatever order the projects were read in.
@@ -163,7 +165,7 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
             .map(|s| s.scope.clone())
             .unwrap_or_default();
         for a in directory.values().filter(|a| a.identity.scope == scope) {
-            let Some(roles) = held.get(&a.identity.id) else {
+            let Some(roles) = held.get(a.identity.id.as_str()) else {
                 continue;
             };
             for (kid, ev) in &a.never_expiring {
@@ -182,7 +184,7 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
                 ));
             }
         }
-        let foreign: Vec<(String, String, crate::model::Evidence)> = n
+        let foreign: Vec<(crate::model::Text, String, crate::model::Evidence)> = n
             .inventory
             .identities
             .iter()
@@ -220,14 +222,20 @@ fn cross_scope(out: &mut [Normalized], directory: &BTreeMap<String, Account>, wo
     // One identity record per principal across the run.
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for n in out.iter_mut() {
-        n.inventory.identities.retain(|i| seen.insert(i.id.clone()));
+        n.inventory
+            .identities
+            .retain(|i| seen.insert(i.id.to_string()));
     }
     // An ancestor's binding reaches every project below it; its signals are said once.
     let mut said: BTreeSet<(String, String, String)> = BTreeSet::new();
     for n in out.iter_mut() {
         n.inventory.signals.retain(|s| {
             !s.entitlement.contains("(inherited from ")
-                || said.insert((s.kind.clone(), s.identity.clone(), s.entitlement.clone()))
+                || said.insert((
+                    s.kind.to_string(),
+                    s.identity.to_string(),
+                    s.entitlement.to_string(),
+                ))
         });
     }
 }

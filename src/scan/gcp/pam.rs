@@ -433,6 +433,6 @@ fn identity_of(paths: &Paths<'_>, email: &str) -> String {
         .world
         .accounts
         .get(email)
-        .map(|a| a.identity.id.clone())
+        .map(|a| a.identity.id.to_string())
         .unwrap_or_else(|| email.to_string())
 }

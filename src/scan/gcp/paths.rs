@@ -90,7 +90,7 @@ impl<'a> Paths<'a> {
                         return None;
                     }
                     return Some(Principal {
-                        id: a.identity.id.clone(),
+                        id: a.identity.id.to_string(),
                         email: Some(email),
                         lifetime: a.lifetime.clone(),
                     });
@@ -163,10 +163,10 @@ impl<'a> Paths<'a> {
             return;
         }
         self.inv.identities.push(Identity {
-            id: id.to_string(),
+            id: id.into(),
             name: name.to_string(),
             boundary: BOUNDARY,
-            scope: self.scope.clone(),
+            scope: self.scope.clone().into(),
             kind: kind.into(),
             created_at: None,
             last_used: None,
@@ -195,11 +195,11 @@ impl<'a> Paths<'a> {
         }
         self.inv.access_paths.push(AccessPath {
             id,
-            identity: who.id.clone(),
+            identity: who.id.clone().into(),
             boundary: BOUNDARY,
-            scope: self.scope.clone(),
-            entitlement,
-            target: self.target.clone(),
+            scope: self.scope.clone().into(),
+            entitlement: entitlement.into(),
+            target: self.target.clone().into(),
             privilege: privilege.0,
             enforcement: lives.0,
             credential_lifetime: lifetime.0,

@@ -181,10 +181,10 @@ fn push_path(
 ) {
     if !out.identities.iter().any(|i| i.id == w.id) {
         out.identities.push(Identity {
-            id: w.id.clone(),
+            id: w.id.clone().into(),
             name: format!("{} workflows", w.name),
             boundary: BOUNDARY,
-            scope: w.scope.clone(),
+            scope: w.scope.clone().into(),
             kind: "github-actions-workflows".into(),
             created_at: None,
             last_used: None,
@@ -236,7 +236,7 @@ fn push_path(
                 Decision::new("github.enforcement.oidc-bridge", "the trust has no expiry"),
             ),
             None,
-            fed.scope.clone(),
+            fed.scope.clone().into(),
             Vec::new(),
         ),
     };
@@ -245,11 +245,11 @@ fn push_path(
     ev.append(&mut evidence);
     out.access_paths.push(AccessPath {
         id,
-        identity: w.id.clone(),
+        identity: w.id.clone().into(),
         boundary: BOUNDARY,
-        scope: w.scope.clone(),
-        entitlement: format!("OIDC trust of {} {}", fed.boundary, fed.identity),
-        target: format!("{} {} ({target_note})", fed.boundary, cloud_name),
+        scope: w.scope.clone().into(),
+        entitlement: (format!("OIDC trust of {} {}", fed.boundary, fed.identity)).into(),
+        target: (format!("{} {} ({target_note})", fed.boundary, cloud_name)).into(),
         privilege: privilege.0,
         enforcement: enforcement.0,
         credential_lifetime: CredentialLifetime::Ephemeral,
@@ -276,10 +276,10 @@ fn signal(
     Signal {
         kind: kind.into(),
         boundary: BOUNDARY,
-        scope: org.to_string(),
-        identity: fed.identity.clone(),
-        entitlement: format!("OIDC trust ({} {})", fed.boundary, fed.scope),
-        target: format!("org {org}"),
+        scope: org.into(),
+        identity: fed.identity.clone().into(),
+        entitlement: (format!("OIDC trust ({} {})", fed.boundary, fed.scope)).into(),
+        target: (format!("org {org}")).into(),
         message,
         revocation: None,
         severity: None,

@@ -149,11 +149,11 @@ impl OrgScan<'_> {
         ev: Evidence,
     ) {
         self.inv.identities.push(Identity {
-            id: id.to_string(),
+            id: id.into(),
             name: name.to_string(),
             boundary: BOUNDARY,
-            scope: self.org.clone(),
-            kind: kind.to_string(),
+            scope: self.org.clone().into(),
+            kind: kind.into(),
             created_at,
             last_used,
             attributes,
@@ -175,9 +175,9 @@ impl OrgScan<'_> {
     ) {
         self.inv.credentials.push(Credential {
             id: format!("{identity}#{kind}"),
-            identity: identity.to_string(),
-            kind: kind.to_string(),
-            status: status.to_string(),
+            identity: identity.into(),
+            kind: kind.into(),
+            status: status.into(),
             lifetime,
             created_at,
             last_used,
@@ -199,11 +199,11 @@ impl OrgScan<'_> {
     ) {
         self.inv.access_paths.push(AccessPath {
             id: fingerprint(&["github", &self.org, identity, entitlement, target]),
-            identity: identity.to_string(),
+            identity: identity.into(),
             boundary: BOUNDARY,
-            scope: self.org.clone(),
-            entitlement: entitlement.to_string(),
-            target: target.to_string(),
+            scope: self.org.clone().into(),
+            entitlement: entitlement.into(),
+            target: target.into(),
             privilege: privilege.0,
             enforcement: enforcement.0,
             credential_lifetime: lifetime.0,
@@ -229,12 +229,12 @@ impl OrgScan<'_> {
         revocation: Option<(Revocation, DateTime<Utc>)>,
     ) {
         self.inv.signals.push(Signal {
-            kind: kind.to_string(),
+            kind: kind.into(),
             boundary: BOUNDARY,
-            scope: self.org.clone(),
-            identity: identity.to_string(),
-            entitlement: entitlement.to_string(),
-            target: target.to_string(),
+            scope: self.org.clone().into(),
+            identity: identity.into(),
+            entitlement: entitlement.into(),
+            target: target.into(),
             message,
             revocation: revocation.map(|r| r.0),
             severity: revocation

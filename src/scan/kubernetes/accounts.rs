@@ -148,9 +148,9 @@ pub fn accounts(
         let ev = s.ev();
         inv.credentials.push(Credential {
             id: m.uid.clone().unwrap_or_else(|| format!("{scope}/{secret}")),
-            identity: sa_id.clone(),
+            identity: sa_id.clone().into(),
             kind: "kubernetes-legacy-token".into(),
-            status,
+            status: status.into(),
             lifetime: if usable {
                 CredentialLifetime::LongLived
             } else {
@@ -252,10 +252,10 @@ pub fn accounts(
             errors,
         );
         inv.identities.push(Identity {
-            id: id.clone(),
+            id: id.clone().into(),
             name: key.clone(),
             boundary: super::BOUNDARY,
-            scope: scope.to_string(),
+            scope: scope.into(),
             kind: "kubernetes-service-account".into(),
             created_at: created,
             last_used: None,
@@ -277,7 +277,7 @@ pub fn accounts(
         if !vols.is_empty() {
             inv.credentials.push(Credential {
                 id: fingerprint(&["kubernetes", scope, &id, "projected"]),
-                identity: id.clone(),
+                identity: id.clone().into(),
                 kind: "kubernetes-projected-token".into(),
                 status: "active".into(),
                 lifetime: if tokens.is_empty() {

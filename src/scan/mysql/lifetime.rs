@@ -91,7 +91,7 @@ impl Scope<'_> {
         };
         self.inv.credentials.push(Credential {
             id: format!("{id}#{kind}"),
-            identity: id.to_string(),
+            identity: id.into(),
             kind: kind.into(),
             status: status.into(),
             lifetime: verdict.0,

@@ -147,7 +147,7 @@ pub fn normalize(raw: &RawScope, ctx: &MyContext<'_>) -> (Inventory, Vec<String>
 }
 
 impl Scope<'_> {
-    pub(super) fn ev(&self, pointer: impl Into<String>) -> Evidence {
+    pub(super) fn ev(&self, pointer: impl Into<Text>) -> Evidence {
         Evidence::new(self.source.clone(), pointer)
     }
 
@@ -234,10 +234,10 @@ impl Scope<'_> {
             );
         }
         self.inv.identities.push(Identity {
-            id: id.clone(),
+            id: id.clone().into(),
             name: format!("{}@{}", a.user, a.host),
             boundary: BOUNDARY,
-            scope: self.scope.clone(),
+            scope: self.scope.clone().into(),
             kind: "mysql-account".into(),
             created_at: None,
             last_used: None,

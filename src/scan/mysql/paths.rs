@@ -193,11 +193,11 @@ impl Scope<'_> {
         };
         self.inv.access_paths.push(AccessPath {
             id: fingerprint(&["mysql", &self.scope, id, entitlement, target]),
-            identity: id.to_string(),
+            identity: id.into(),
             boundary: BOUNDARY,
-            scope: self.scope.clone(),
-            entitlement: entitlement.to_string(),
-            target: target.to_string(),
+            scope: self.scope.clone().into(),
+            entitlement: entitlement.into(),
+            target: target.into(),
             privilege,
             enforcement: Enforcement::Standing,
             credential_lifetime: lifetime.0,

@@ -111,8 +111,8 @@ fn session(s: &mut Scope<'_>, p: usize, proc_: &Process, identity: &str) {
         .with_excerpt(session_excerpt(proc_));
     s.inv.sessions.push(Session {
         boundary: BOUNDARY,
-        scope: s.scope.clone(),
-        identity: identity.to_string(),
+        scope: s.scope.clone().into(),
+        identity: identity.into(),
         id: proc_.id.to_string(),
         started_at: None,
         state,
@@ -197,12 +197,12 @@ fn judge(
         )
     };
     s.inv.signals.push(Signal {
-        kind: kind.to_string(),
+        kind: kind.into(),
         boundary: BOUNDARY,
-        scope: s.scope.clone(),
-        identity: id,
-        entitlement: entitlement.to_string(),
-        target: s.scope.clone(),
+        scope: s.scope.clone().into(),
+        identity: id.into(),
+        entitlement: entitlement.into(),
+        target: s.scope.clone().into(),
         message,
         revocation: Some(revocation),
         severity,
@@ -222,12 +222,12 @@ fn dropped(s: &mut Scope<'_>, p: usize, proc_: &Process) {
         "MySQL documents that DROP USER takes effect only when the account's sessions close"
     };
     s.inv.signals.push(Signal {
-        kind: DROPPED.to_string(),
+        kind: DROPPED.into(),
         boundary: BOUNDARY,
-        scope: s.scope.clone(),
-        identity: account_id(&s.scope, &proc_.user, host),
+        scope: s.scope.clone().into(),
+        identity: (account_id(&s.scope, &proc_.user, host)).into(),
         entitlement: "connection".into(),
-        target: s.scope.clone(),
+        target: s.scope.clone().into(),
         message: format!(
             "session {} of user {} from {} is still connected, but no account named {} exists any more (dropped while connected); {flavor_note}; end it with KILL {}",
             proc_.id, proc_.user, proc_.host, proc_.user, proc_.id

@@ -175,7 +175,7 @@ impl Scope<'_> {
         };
         self.inv.credentials.push(Credential {
             id: format!("{id}#password"),
-            identity: id.to_string(),
+            identity: id.into(),
             kind: "password".into(),
             status: status.into(),
             lifetime: v.lifetime.0,
@@ -213,7 +213,7 @@ impl Scope<'_> {
         };
         self.inv.credentials.push(Credential {
             id: format!("{id}#password"),
-            identity: id.clone(),
+            identity: id.clone().into(),
             kind: "password".into(),
             status: "expired".into(),
             lifetime: lifetime.0,

@@ -42,7 +42,7 @@ pub(crate) struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    pub fn ev(&self, pointer: impl Into<String>) -> Evidence {
+    pub fn ev(&self, pointer: impl Into<Text>) -> Evidence {
         Evidence::new(self.source.clone(), pointer)
     }
 
@@ -62,10 +62,10 @@ impl Scope<'_> {
         Signal {
             kind: kind.into(),
             boundary: BOUNDARY,
-            scope: self.name.clone(),
-            identity: self.identity_id(role),
+            scope: self.name.clone().into(),
+            identity: (self.identity_id(role)).into(),
             entitlement: entitlement.into(),
-            target: self.name.clone(),
+            target: self.name.clone().into(),
             message,
             revocation: None,
             severity: None,
@@ -267,11 +267,11 @@ impl Scope<'_> {
                 evidence.extend(d.evidence);
                 self.inv.access_paths.push(AccessPath {
                     id: fingerprint(&["postgres", &self.name, &id, &d.entitlement, &target]),
-                    identity: id.clone(),
+                    identity: id.clone().into(),
                     boundary: BOUNDARY,
-                    scope: self.name.clone(),
-                    entitlement: d.entitlement,
-                    target,
+                    scope: self.name.clone().into(),
+                    entitlement: d.entitlement.into(),
+                    target: target.into(),
                     privilege: d.privilege,
                     enforcement: verdicts.enforcement,
                     credential_lifetime: verdicts.lifetime.0,
@@ -316,10 +316,10 @@ impl Scope<'_> {
             .filter_map(crate::time::parse_timestamp)
             .max();
         self.inv.identities.push(Identity {
-            id: self.identity_id(&role.rolname),
+            id: (self.identity_id(&role.rolname)).into(),
             name: role.rolname.clone(),
             boundary: BOUNDARY,
-            scope: self.name.clone(),
+            scope: self.name.clone().into(),
             kind: "pg-login-role".into(),
             created_at: issued,
             last_used,

@@ -103,8 +103,8 @@ impl Scope<'_> {
                 let ev = self.session_ev(sess).with_excerpt(describe(sess.row));
                 self.inv.sessions.push(crate::model::Session {
                     boundary: BOUNDARY,
-                    scope: self.name.clone(),
-                    identity: self.identity_id(&user),
+                    scope: self.name.clone().into(),
+                    identity: (self.identity_id(&user)).into(),
                     id: sess.row.pid.to_string(),
                     started_at: started(sess.row),
                     state: sess.row.state.clone().unwrap_or_default(),

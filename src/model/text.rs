@@ -1,0 +1,91 @@
+//! Shared, immutable text for the model's repeated strings.
+//!
+//! An estate repeats the same few strings across hundreds of thousands of rows: the scope,
+//! the identity's id on each of its paths and findings, the document every fact was read from,
+//! the rule and the reason of each verdict. [`Text`] is a reference-counted string (one
+//! pointer wide; cloning it shares the bytes), and an [`Interner`] hands out one `Text` per
+//! distinct string, so a 50k-role report holds each of them once. It serializes as a plain
+//! string: the report's JSON is the same as with `String` fields.
+
+use rustc_hash::FxHashSet;
+
+/// One pointer to shared, immutable UTF-8 text; `==`, `<` and hashing compare the text.
+pub type Text = arcstr::ArcStr;
+
+/// Distinct strings seen so far → their one shared [`Text`]. Keep one per worker (it is not
+/// shared between threads) and bounded: past `limit` distinct strings it stops remembering
+/// and returns fresh copies, so a field that is almost always distinct costs nothing extra.
+#[derive(Debug)]
+pub struct Interner {
+    seen: FxHashSet<Text>,
+    limit: usize,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner::with_limit(1 << 16)
+    }
+}
+
+impl Interner {
+    pub fn with_limit(limit: usize) -> Self {
+        Interner {
+            seen: FxHashSet::default(),
+            limit,
+        }
+    }
+
+    /// The shared `Text` for `s`.
+    pub fn get(&mut self, s: &str) -> Text {
+        if let Some(t) = self.seen.get(s) {
+            return t.clone();
+        }
+        let t = Text::from(s);
+        if self.seen.len() < self.limit {
+            self.seen.insert(t.clone());
+        }
+        t
+    }
+
+    /// The shared `Text` for a string built for the purpose (a `format!` result).
+    pub fn take(&mut self, s: String) -> Text {
+        if let Some(t) = self.seen.get(s.as_str()) {
+            return t.clone();
+        }
+        let t = Text::from(s);
+        if self.seen.len() < self.limit {
+            self.seen.insert(t.clone());
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_share_one_allocation_until_the_limit() {
+        let mut i = Interner::with_limit(2);
+        let a = i.get("arn:aws:iam::1:role/a");
+        let b = i.take(String::from("arn:aws:iam::1:role/a"));
+        assert!(Text::ptr_eq(&a, &b));
+        let _c = i.get("c");
+        // The limit is reached: a third distinct string is not remembered.
+        let d1 = i.get("d");
+        let d2 = i.get("d");
+        assert_eq!(d1, d2);
+        assert!(!Text::ptr_eq(&d1, &d2));
+        // Remembered ones are still shared.
+        assert!(Text::ptr_eq(&a, &i.get("arn:aws:iam::1:role/a")));
+    }
+
+    #[test]
+    fn serializes_as_a_plain_string() {
+        let t = Text::from("a \"quoted\" text");
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, serde_json::to_string("a \"quoted\" text").unwrap());
+        let back: Text = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, "a \"quoted\" text");
+    }
+}
