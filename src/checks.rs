@@ -162,28 +162,27 @@ pub fn run(
             .iter()
             .any(|g| glob_match(g, &f.identity) || glob_match(g, name))
         {
-            f.suppressed = Some(Suppression {
+            f.suppressed = Some(Box::new(Suppression {
                 by: "config".into(),
                 owner: String::new(),
                 reason: format!("ignored by [rules.{}] in the config", f.rule_id),
                 ticket: String::new(),
                 expires: None,
-            });
+            }));
         }
     }
     out.par_sort_by(|a, b| (&a.rule_id, &a.id).cmp(&(&b.rule_id, &b.id)));
-    // Two facts with the same fingerprint (two expired statements in one policy) are one finding.
-    let mut merged: Vec<Finding> = Vec::with_capacity(out.len());
-    for f in out {
-        match merged.last_mut() {
-            Some(last) if last.id == f.id => {
-                last.message = format!("{}; {}", last.message, f.message);
-                last.evidence.extend(f.evidence);
-            }
-            _ => merged.push(f),
+    // Two facts with the same fingerprint (two expired statements in one policy) are one
+    // finding; merged in place, so the list is never held twice.
+    out.dedup_by(|next, kept| {
+        if next.id != kept.id {
+            return false;
         }
-    }
-    merged
+        kept.message = format!("{}; {}", kept.message, next.message);
+        kept.evidence.append(&mut next.evidence);
+        true
+    });
+    out
 }
 
 /// Glob with `*` and `?`, case-sensitive (identity ids are).

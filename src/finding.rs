@@ -33,10 +33,10 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// Set by the gate: `new` or `unchanged` relative to the baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<String>,
+    pub baseline: Option<Text>,
     /// Set when a waiver or a config ignore suppresses the finding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<Suppression>,
+    pub suppressed: Option<Box<Suppression>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 
 mod support;
 
-use jitgap::model::Inventory;
+use jitgap::model::{Inventory, Text};
 use support::pipeline::Pipeline;
 
 const ACCT: &str = "012345678901";
@@ -102,7 +102,7 @@ fn a_policy_whose_every_action_is_denied_grants_nothing() {
         identity("denied-s3")
             .attributes
             .get("denied-entirely")
-            .map(String::as_str),
+            .map(Text::as_str),
         Some("inline:S3ReadWrite")
     );
     // A Deny of everything removes NotAction and catalogued policies too.

@@ -37,7 +37,11 @@ pub fn apply(
     };
     for f in report.findings.iter_mut() {
         let known = baseline.is_some_and(|(_, b)| b.contains(&f.id));
-        f.baseline = Some(if known { "unchanged" } else { "new" }.into());
+        f.baseline = Some(if known {
+            arcstr::literal!("unchanged")
+        } else {
+            arcstr::literal!("new")
+        });
         if known {
             summary.unchanged += 1
         } else {

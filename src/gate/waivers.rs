@@ -112,13 +112,13 @@ impl WaiverFile {
             for f in findings.iter_mut().filter(|f| Self::matches(w, f)) {
                 matched += 1;
                 if !expired && f.suppressed.is_none() {
-                    f.suppressed = Some(Suppression {
+                    f.suppressed = Some(Box::new(Suppression {
                         by: "waiver".into(),
                         owner: w.owner.clone(),
                         reason: w.reason.clone(),
                         ticket: w.ticket.clone(),
                         expires: Some(w.expires.clone()),
-                    });
+                    }));
                 }
             }
             let status = if expired {

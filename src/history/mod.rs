@@ -144,7 +144,7 @@ impl ScanRecord {
                 .access_paths
                 .iter()
                 .map(|p| PathRec {
-                    id: p.id.clone(),
+                    id: p.id.clone().to_string(),
                     boundary: p.boundary.to_string(),
                     scope: p.scope.to_string(),
                     identity: p.identity.to_string(),
@@ -168,7 +168,7 @@ impl ScanRecord {
                         "active"
                     }
                     .into(),
-                    baseline: f.baseline.clone().unwrap_or_default(),
+                    baseline: (f.baseline.clone().unwrap_or_default()).to_string(),
                     boundary: f.boundary.to_string(),
                     scope: f.scope.to_string(),
                     identity: f.identity.to_string(),

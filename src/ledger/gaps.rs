@@ -76,7 +76,7 @@ pub(super) fn orphans(ctx: &mut Ctx<'_>, grants: &[Grant], covered: &BTreeSet<St
         if !in_territory
             || !p.privilege.is_privileged()
             || p.enforcement == Enforcement::Jit
-            || covered.contains(&p.id)
+            || covered.contains(p.id.as_str())
         {
             continue;
         }

@@ -152,7 +152,7 @@ mod tests {
             created_at: None,
             last_used: None,
             attributes: email
-                .map(|e| [("email".to_string(), e.to_string())].into())
+                .map(|e| crate::model::text_map([("email", e)]))
                 .unwrap_or_default(),
             evidence: vec![],
         };

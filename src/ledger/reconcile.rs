@@ -217,7 +217,7 @@ fn activate(
         ids.iter()
             .any(|(id, scope)| *id == p.identity && covers_path(g, scope, p))
     }) {
-        covered.insert(p.id.clone());
+        covered.insert(p.id.clone().to_string());
         if p.enforcement == Enforcement::Jit {
             continue; // already JIT by a platform mechanism
         }

@@ -21,7 +21,7 @@ pub struct Identity {
     pub last_used: Option<DateTime<Utc>>,
     /// Free attributes worth showing a reviewer (path, tags, trust summary).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: BTreeMap<Text, Text>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -64,7 +64,7 @@ pub struct Basis {
 /// identity → entitlement → target, with its three verdicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessPath {
-    pub id: String,
+    pub id: Text,
     pub identity: Text,
     pub boundary: Boundary,
     pub scope: Text,

@@ -8,6 +8,7 @@
 //! string: the report's JSON is the same as with `String` fields.
 
 use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 
 /// One pointer to shared, immutable UTF-8 text; `==`, `<` and hashing compare the text.
 pub type Text = arcstr::ArcStr;
@@ -58,6 +59,16 @@ impl Interner {
         }
         t
     }
+}
+
+/// Attributes as the model holds them, from any pairs of strings.
+pub fn text_map<K: Into<Text>, V: Into<Text>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> BTreeMap<Text, Text> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
 }
 
 #[cfg(test)]

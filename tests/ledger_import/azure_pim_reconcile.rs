@@ -62,7 +62,7 @@ fn azure_pim_renewal_chain_is_stretched() {
 fn contributor_path(subscription: &str) -> AccessPath {
     let decision = |r: &str| Decision::new(r, "fixture");
     AccessPath {
-        id: format!("azure:{subscription}:{OPS_RUNNER}:contributor"),
+        id: (format!("azure:{subscription}:{OPS_RUNNER}:contributor")).into(),
         identity: OPS_RUNNER.into(),
         boundary: Boundary::new("azure"),
         scope: subscription.into(),

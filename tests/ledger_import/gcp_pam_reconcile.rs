@@ -31,7 +31,7 @@ fn acme_prod(bound: bool) -> Inventory {
         kind: "service-account".into(),
         created_at: None,
         last_used: None,
-        attributes: [("email".to_string(), MIGRATOR.to_string())].into(),
+        attributes: jitgap::model::text_map([("email", MIGRATOR)]),
         evidence: vec![Evidence::new(
             "gcp/acme-prod/service-accounts.json",
             "/accounts/2",
@@ -40,7 +40,7 @@ fn acme_prod(bound: bool) -> Inventory {
     if bound {
         let decision = |r: &str| Decision::new(r, "fixture");
         inv.access_paths.push(AccessPath {
-            id: format!("gcp:{PROJECT}:{MIGRATOR_ID}:roles/cloudsql.admin"),
+            id: (format!("gcp:{PROJECT}:{MIGRATOR_ID}:roles/cloudsql.admin")).into(),
             identity: MIGRATOR_ID.into(),
             boundary: Boundary::new("gcp"),
             scope: PROJECT.into(),

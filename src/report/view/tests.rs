@@ -52,13 +52,13 @@ fn active_list_leaves_suppressed_findings_out_but_counts_them() {
         (Severity::High, "AWS001", "b"),
         (Severity::Low, "AWS001", "c"),
     ]);
-    r.findings[1].suppressed = Some(Suppression {
+    r.findings[1].suppressed = Some(Box::new(Suppression {
         by: "waiver".into(),
         owner: "secops".into(),
         reason: "migration".into(),
         ticket: String::new(),
         expires: None,
-    });
+    }));
     let active = findings(&r, Include::Active);
     assert_eq!(ids(&active), ["a", "c"]);
     assert_eq!((active.active, active.suppressed), (2, 1));

@@ -303,10 +303,13 @@ fn first_account(g: &Gaad<'_>) -> Option<String> {
         .find_map(super::trust::account_of)
 }
 
-pub(super) fn tags_attr(tags: &[Tag], attrs: &mut BTreeMap<String, String>) {
+/// An identity's attributes: its path and tags (the same few keys and values on most).
+pub(super) fn attributes(path: &str, tags: &[Tag], texts: &mut Interner) -> BTreeMap<Text, Text> {
+    let mut attrs = BTreeMap::from([(arcstr::literal!("path"), texts.get(path))]);
     for t in tags {
-        attrs.insert(format!("tag:{}", t.key), t.value.clone());
+        attrs.insert(texts.take(format!("tag:{}", t.key)), texts.get(&t.value));
     }
+    attrs
 }
 
 pub(super) fn ts(v: &Option<String>) -> Option<DateTime<Utc>> {

@@ -85,7 +85,7 @@ impl Scope<'_> {
             let Some(live) = live else { continue };
             let target = self.account.clone();
             out.inv.access_paths.push(AccessPath {
-                id: fingerprint(&["aws", &self.account, arn, &ent.name, &target]),
+                id: (fingerprint(&["aws", &self.account, arn, &ent.name, &target])).into(),
                 identity: arn.into(),
                 boundary: BOUNDARY,
                 scope: self.account.clone(),
@@ -107,9 +107,10 @@ impl Scope<'_> {
         if !denied_entirely.is_empty()
             && let Some(identity) = out.inv.identities.last_mut().filter(|i| i.id == *arn)
         {
-            identity
-                .attributes
-                .insert("denied-entirely".into(), denied_entirely.join(", "));
+            identity.attributes.insert(
+                "denied-entirely".into(),
+                (denied_entirely.join(", ")).into(),
+            );
         }
     }
 }

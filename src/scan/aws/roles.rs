@@ -3,10 +3,9 @@
 use super::BOUNDARY;
 use super::document_parse::parse_raw_document;
 use super::gaad::RoleDetail;
-use super::normalize::{Scope, Sink, tags_attr, ts};
+use super::normalize::{Scope, Sink, attributes, ts};
 use super::trust::{Truster, analyze};
 use crate::model::*;
-use std::collections::BTreeMap;
 
 impl Scope<'_> {
     pub(super) fn role(&self, i: usize, r: &RoleDetail<'_>, out: &mut Sink<'_, '_>) {
@@ -19,8 +18,7 @@ impl Scope<'_> {
             r.arn.clone()
         });
         let base = format!("/RoleDetailList/{i}");
-        let mut attributes = BTreeMap::from([("path".to_string(), r.path.clone())]);
-        tags_attr(&r.tags, &mut attributes);
+        let mut attributes = attributes(&r.path, &r.tags, &mut out.memo.texts);
         let service_linked = r.path.starts_with("/aws-service-role/");
         let last_used = r
             .role_last_used
@@ -74,7 +72,10 @@ impl Scope<'_> {
                 }
             }
         }
-        attributes.insert("trust".into(), trust_text.join("; "));
+        attributes.insert(
+            arcstr::literal!("trust"),
+            out.memo.texts.take(trust_text.join("; ")),
+        );
         if service_linked {
             attributes.insert(
                 "note".into(),

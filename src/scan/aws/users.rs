@@ -3,9 +3,8 @@
 use super::BOUNDARY;
 use super::credentials::UserCredentials;
 use super::gaad::UserDetail;
-use super::normalize::{Scope, Sink, tags_attr, ts};
+use super::normalize::{Scope, Sink, attributes, ts};
 use crate::model::*;
-use std::collections::BTreeMap;
 
 impl Scope<'_> {
     pub(super) fn user(&self, i: usize, u: &UserDetail<'_>, out: &mut Sink<'_, '_>) {
@@ -41,8 +40,7 @@ impl Scope<'_> {
                 }
             }
         }
-        let mut attributes = BTreeMap::from([("path".to_string(), u.path.clone())]);
-        tags_attr(&u.tags, &mut attributes);
+        let attributes = attributes(&u.path, &u.tags, &mut out.memo.texts);
         let user_creds = self
             .creds
             .map(|c| c.get(&u.user_name).cloned().unwrap_or_default());

@@ -125,7 +125,7 @@ impl Directory {
                 .into(),
                 created_at: None,
                 last_used: used.as_ref().map(|(t, _)| *t),
-                attributes,
+                attributes: crate::model::text_map(attributes),
                 evidence: vec![sps.ev(ptr)],
             };
             // Credentials on the service principal and on its application.

@@ -99,7 +99,7 @@ impl Paths<'_> {
                 kind: what.into(),
                 created_at: None,
                 last_used: None,
-                attributes,
+                attributes: crate::model::text_map(attributes),
                 evidence: held.evidence.iter().take(1).cloned().collect(),
             });
         }
@@ -157,7 +157,7 @@ impl Paths<'_> {
             fingerprint(&["azure", self.scope, identity, &entitlement, target])
         };
         self.inv.access_paths.push(AccessPath {
-            id,
+            id: id.into(),
             identity: identity.into(),
             boundary: BOUNDARY,
             scope: self.scope.into(),

@@ -166,7 +166,7 @@ pub fn read(
             kind: "gcp-service-account".into(),
             created_at: None,
             last_used,
-            attributes,
+            attributes: crate::model::text_map(attributes),
             evidence: vec![ev.clone()],
         };
         // Keys: each one a credential; the active user-managed ones decide the lifetime.

@@ -170,10 +170,7 @@ impl<'a> Paths<'a> {
             kind: kind.into(),
             created_at: None,
             last_used: None,
-            attributes: attributes
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            attributes: crate::model::text_map(attributes.iter().map(|(k, v)| (*k, *v))),
             evidence: vec![ev.clone()],
         });
     }
@@ -194,7 +191,7 @@ impl<'a> Paths<'a> {
             return; // the same role held twice (two bindings, or a binding and a group)
         }
         self.inv.access_paths.push(AccessPath {
-            id,
+            id: id.into(),
             identity: who.id.clone().into(),
             boundary: BOUNDARY,
             scope: self.scope.clone().into(),

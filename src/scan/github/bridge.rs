@@ -188,7 +188,7 @@ fn push_path(
             kind: "github-actions-workflows".into(),
             created_at: None,
             last_used: None,
-            attributes: w.attributes.clone(),
+            attributes: crate::model::text_map(w.attributes.clone()),
             evidence: w.evidence.clone(),
         });
     }
@@ -244,7 +244,7 @@ fn push_path(
     ev.extend(w.evidence.clone());
     ev.append(&mut evidence);
     out.access_paths.push(AccessPath {
-        id,
+        id: id.into(),
         identity: w.id.clone().into(),
         boundary: BOUNDARY,
         scope: w.scope.clone().into(),

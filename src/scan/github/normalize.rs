@@ -156,7 +156,7 @@ impl OrgScan<'_> {
             kind: kind.into(),
             created_at,
             last_used,
-            attributes,
+            attributes: crate::model::text_map(attributes),
             evidence: vec![ev],
         });
     }
@@ -198,7 +198,7 @@ impl OrgScan<'_> {
         evidence: Vec<Evidence>,
     ) {
         self.inv.access_paths.push(AccessPath {
-            id: fingerprint(&["github", &self.org, identity, entitlement, target]),
+            id: (fingerprint(&["github", &self.org, identity, entitlement, target])).into(),
             identity: identity.into(),
             boundary: BOUNDARY,
             scope: self.org.clone().into(),

@@ -259,7 +259,7 @@ pub fn accounts(
             kind: "kubernetes-service-account".into(),
             created_at: created,
             last_used: None,
-            attributes,
+            attributes: crate::model::text_map(attributes),
             evidence: vec![ev.clone()],
         });
         let tokens = legacy.remove(&key).unwrap_or_default();

@@ -94,7 +94,7 @@ pub fn bridge(inv: &Inventory, _ctx: &Context<'_>) -> Inventory {
                 boundary: "azure",
                 via: "AKS workload identity (azure.workload.identity/client-id)",
                 named: cid,
-                scope: sa.attributes.get("azure_tenant_id").cloned(),
+                scope: sa.attributes.get("azure_tenant_id").map(|t| t.to_string()),
             });
         }
         for c in clouds {
@@ -264,7 +264,7 @@ fn push_path(
         ),
     };
     out.access_paths.push(AccessPath {
-        id: fingerprint(&["kubernetes", &sa.scope, &sa.id, c.boundary, &cloud.id]),
+        id: (fingerprint(&["kubernetes", &sa.scope, &sa.id, c.boundary, &cloud.id])).into(),
         identity: sa.id.clone(),
         boundary: BOUNDARY,
         scope: sa.scope.clone(),
@@ -350,10 +350,7 @@ mod tests {
             kind: "k".into(),
             created_at: None,
             last_used: None,
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            attributes: crate::model::text_map(attrs.iter().map(|(k, v)| (*k, *v))),
             evidence: Vec::new(),
         }
     }

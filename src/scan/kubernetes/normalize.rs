@@ -335,7 +335,7 @@ fn bind(
             let mut ev = sub_ev.clone();
             ev.push(a.ev.clone());
             inv.access_paths.push(AccessPath {
-                id,
+                id: id.into(),
                 identity: a.id.clone().into(),
                 boundary: BOUNDARY,
                 scope: scope.into(),

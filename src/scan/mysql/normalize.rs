@@ -241,7 +241,7 @@ impl Scope<'_> {
             kind: "mysql-account".into(),
             created_at: None,
             last_used: None,
-            attributes,
+            attributes: crate::model::text_map(attributes),
             evidence: vec![base_ev.clone()],
         });
         let lifetime = self.credential(&id, index, a, base_ev);

@@ -192,7 +192,7 @@ impl Scope<'_> {
             }
         };
         self.inv.access_paths.push(AccessPath {
-            id: fingerprint(&["mysql", &self.scope, id, entitlement, target]),
+            id: (fingerprint(&["mysql", &self.scope, id, entitlement, target])).into(),
             identity: id.into(),
             boundary: BOUNDARY,
             scope: self.scope.clone().into(),

@@ -266,7 +266,8 @@ impl Scope<'_> {
                 let mut evidence = vec![role_ev.clone()];
                 evidence.extend(d.evidence);
                 self.inv.access_paths.push(AccessPath {
-                    id: fingerprint(&["postgres", &self.name, &id, &d.entitlement, &target]),
+                    id: (fingerprint(&["postgres", &self.name, &id, &d.entitlement, &target]))
+                        .into(),
                     identity: id.clone().into(),
                     boundary: BOUNDARY,
                     scope: self.name.clone().into(),
@@ -323,7 +324,7 @@ impl Scope<'_> {
             kind: "pg-login-role".into(),
             created_at: issued,
             last_used,
-            attributes,
+            attributes: crate::model::text_map(attributes),
             evidence: vec![self.ev(format!("/roles/{i}"))],
         });
     }
