@@ -95,60 +95,60 @@ pub fn run(
         let refs: std::sync::Arc<[crate::rules::FrameworkRef]> =
             rules.frameworks.refs_for(&check.frameworks).into();
         let texts = (Text::from(&check.id), Text::from(&check.name));
-        // Paths and signals are judged in parallel; `collect` keeps their order.
-        let built: Vec<Result<Finding, crate::finding::FindingError>> = match check.matcher.subject
-        {
-            Subject::AccessPath => inv
-                .access_paths
-                .par_iter()
-                .filter(|p| path_matches(check, p))
-                .map(|p| {
-                    let name = names
-                        .get(p.identity.as_str())
-                        .copied()
-                        .unwrap_or(&p.identity);
-                    Finding::builder(check, refs.clone(), p.boundary, &p.scope, &p.identity)
-                        .names(&texts)
-                        .entitlement(&p.entitlement)
-                        .target(&p.target)
-                        .access_path(&p.id)
-                        .message(path_message(check, p, name))
-                        .evidence(p.evidence.iter().cloned())
-                        .severity(setting.severity)
-                        .build()
-                })
-                .collect(),
-            Subject::Signal => {
-                let kind = check.matcher.signal.as_deref().unwrap_or_default();
-                inv.signals
+        // Unreachable in practice: every path and signal carries evidence. Never drop silently.
+        let kept = |f: Result<Finding, crate::finding::FindingError>| {
+            f.inspect_err(|e| eprintln!("jitgap: internal: {e}")).ok()
+        };
+        // Paths and signals are judged in parallel, straight into the list; `par_extend`
+        // keeps their order.
+        match check.matcher.subject {
+            Subject::AccessPath => out.par_extend(
+                inv.access_paths
                     .par_iter()
-                    .filter(|s| s.kind == kind)
-                    .filter(|s| {
-                        check
-                            .matcher
-                            .boundary
-                            .as_ref()
-                            .is_none_or(|b| b.contains(&s.boundary))
-                    })
-                    .map(|s| {
-                        Finding::builder(check, refs.clone(), s.boundary, &s.scope, &s.identity)
+                    .filter(|p| path_matches(check, p))
+                    .map(|p| {
+                        let name = names
+                            .get(p.identity.as_str())
+                            .copied()
+                            .unwrap_or(&p.identity);
+                        Finding::builder(check, refs.clone(), p.boundary, &p.scope, &p.identity)
                             .names(&texts)
-                            .entitlement(&s.entitlement)
-                            .target(&s.target)
-                            .message(s.message.clone())
-                            .revocation(s.revocation)
-                            .evidence(s.evidence.iter().cloned())
-                            .severity(setting.severity.or(s.severity))
+                            .entitlement(&p.entitlement)
+                            .target(&p.target)
+                            .access_path(&p.id)
+                            .message(path_message(check, p, name))
+                            .evidence(p.evidence.iter().cloned())
+                            .severity(setting.severity)
                             .build()
                     })
-                    .collect()
-            }
-        };
-        for f in built {
-            match f {
-                Ok(f) => out.push(f),
-                // Unreachable in practice: every path and signal carries evidence. Never drop silently.
-                Err(e) => eprintln!("jitgap: internal: {e}"),
+                    .filter_map(kept),
+            ),
+            Subject::Signal => {
+                let kind = check.matcher.signal.as_deref().unwrap_or_default();
+                out.par_extend(
+                    inv.signals
+                        .par_iter()
+                        .filter(|s| s.kind == kind)
+                        .filter(|s| {
+                            check
+                                .matcher
+                                .boundary
+                                .as_ref()
+                                .is_none_or(|b| b.contains(&s.boundary))
+                        })
+                        .map(|s| {
+                            Finding::builder(check, refs.clone(), s.boundary, &s.scope, &s.identity)
+                                .names(&texts)
+                                .entitlement(&s.entitlement)
+                                .target(&s.target)
+                                .message(s.message.clone())
+                                .revocation(s.revocation)
+                                .evidence(s.evidence.iter().cloned())
+                                .severity(setting.severity.or(s.severity))
+                                .build()
+                        })
+                        .filter_map(kept),
+                )
             }
         }
     }

@@ -123,7 +123,7 @@ impl<'a> FindingBuilder<'a> {
         self
     }
     pub fn message(mut self, m: impl Into<String>) -> Self {
-        self.message = crate::redact::redact(&m.into());
+        self.message = crate::redact::redact_owned(m.into());
         self
     }
     pub fn revocation(mut self, r: Option<Revocation>) -> Self {
@@ -175,7 +175,10 @@ impl<'a> FindingBuilder<'a> {
             message: if self.message.is_empty() {
                 self.check.summary.clone()
             } else {
-                self.message
+                // `format!` leaves room to grow; a finding's message never does.
+                let mut m = self.message;
+                m.shrink_to_fit();
+                m
             },
             revocation: self.revocation,
             access_path: self.access_path,

@@ -17,6 +17,7 @@ pub mod finding;
 pub mod gate;
 pub mod history;
 pub mod ledger;
+mod memory;
 pub mod model;
 pub mod net;
 pub mod policy;

@@ -38,7 +38,11 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// Replace every secret-looking value in `text`.
 pub fn redact(text: &str) -> String {
-    let mut out = text.to_string();
+    redact_owned(text.to_string())
+}
+
+/// [`redact`] of a string the caller owns: text without a secret is returned as it is.
+pub fn redact_owned(mut out: String) -> String {
     if !ANY.is_match(&out) {
         return out;
     }

@@ -67,6 +67,7 @@ pub(super) fn build_with(
     // The documents' text is not needed past normalization (on a large export it is the
     // biggest single allocation).
     drop(std::mem::take(&mut g.scopes));
+    crate::memory::release_free_memory();
     input_errors.extend(g.input_errors.iter().cloned());
     inv.scopes.extend(
         g.ledger_errors

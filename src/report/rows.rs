@@ -35,7 +35,7 @@ fn in_call<R>(call: u64, f: impl FnOnce() -> R) -> R {
 
 /// Rows serialized together on one thread, then written before the next batch: bounds what is
 /// held at once to one batch of text.
-const BATCH: usize = 8192;
+const BATCH: usize = 2048;
 
 /// Runs `f`, which writes compact JSON with `serde_json::to_writer`, with the long lists
 /// serialized in parallel. Only a compact serde_json serializer may run inside: the rows are

@@ -177,7 +177,13 @@ pub fn normalize(
         groups: GroupIndex::new(&gaad),
         creds: creds.as_ref(),
     };
-    let mut inv = scope.identities(&gaad);
+    let parts = scope.identities(&gaad);
+    // The parsed export (its strings, indexes and parsed managed documents) goes before the
+    // parts are put together: the two are never held at once.
+    drop(scope);
+    drop(gaad);
+    drop(creds);
+    let mut inv = concat(parts);
     let notes = organization_notes(raw, &mut sources, &mut errors);
     let status = if errors.is_empty() {
         ScopeState::Complete
@@ -248,8 +254,8 @@ fn organization_notes(
 }
 
 impl Scope<'_> {
-    /// Every user, then every role, in export order.
-    fn identities(&self, gaad: &Gaad<'_>) -> Inventory {
+    /// Every user, then every role, in export order, in parts to concatenate.
+    fn identities(&self, gaad: &Gaad<'_>) -> Vec<Inventory> {
         let (users, roles) = (&gaad.user_detail_list, &gaad.role_detail_list);
         let total = users.len() + roles.len();
         let parts: Vec<Inventory> = (0..total.div_ceil(CHUNK))
@@ -271,7 +277,7 @@ impl Scope<'_> {
                 },
             )
             .collect();
-        concat(parts)
+        parts
     }
 
     pub(super) fn ev(&self, pointer: String) -> Evidence {
