@@ -375,7 +375,7 @@ fn vault_audit_grants_reach_the_database_role_vault_created() {
     let mut inv = Inventory::default();
     let name = "v-approle-readonly-Ab3dE5gH7jK9mN1pQ3sT-1788256801";
     inv.identities.push(Identity {
-        id: (format!("postgres://orders-db.internal:5432/{name}")).into(),
+        id: format!("postgres://orders-db.internal:5432/{name}").into(),
         name: name.into(),
         boundary: Boundary::new("postgres"),
         scope: "orders-db.internal:5432".into(),

@@ -135,7 +135,7 @@ impl Scanner for TestCloud {
                 Privilege::Read
             };
             inv.access_paths.push(AccessPath {
-                id: (format!("{id}#role")).into(),
+                id: format!("{id}#role").into(),
                 identity: id.clone().into(),
                 boundary: TEST_BOUNDARY,
                 scope: raw.scope.clone().into(),

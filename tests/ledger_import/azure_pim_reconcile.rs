@@ -62,12 +62,12 @@ fn azure_pim_renewal_chain_is_stretched() {
 fn contributor_path(subscription: &str) -> AccessPath {
     let decision = |r: &str| Decision::new(r, "fixture");
     AccessPath {
-        id: (format!("azure:{subscription}:{OPS_RUNNER}:contributor")).into(),
+        id: format!("azure:{subscription}:{OPS_RUNNER}:contributor").into(),
         identity: OPS_RUNNER.into(),
         boundary: Boundary::new("azure"),
         scope: subscription.into(),
         entitlement: "Contributor".into(),
-        target: (format!("/subscriptions/{subscription}/resourceGroups/rg-web")).into(),
+        target: format!("/subscriptions/{subscription}/resourceGroups/rg-web").into(),
         privilege: Privilege::Write,
         enforcement: Enforcement::Standing,
         credential_lifetime: CredentialLifetime::LongLived,

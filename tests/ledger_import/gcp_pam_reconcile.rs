@@ -40,7 +40,7 @@ fn acme_prod(bound: bool) -> Inventory {
     if bound {
         let decision = |r: &str| Decision::new(r, "fixture");
         inv.access_paths.push(AccessPath {
-            id: (format!("gcp:{PROJECT}:{MIGRATOR_ID}:roles/cloudsql.admin")).into(),
+            id: format!("gcp:{PROJECT}:{MIGRATOR_ID}:roles/cloudsql.admin").into(),
             identity: MIGRATOR_ID.into(),
             boundary: Boundary::new("gcp"),
             scope: PROJECT.into(),

@@ -130,7 +130,7 @@ pub fn render(report: &Report, rules: &RuleSet, full_json: Option<&str>) -> Sari
                         "region": {"startLine": 1}
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.identity, "kind": "resource"}],
-                    "message": {"text": if pointer.is_empty() { f.identity.clone() } else { (format!("{} at {pointer}", f.identity)).into() }}
+                    "message": {"text": if pointer.is_empty() { f.identity.clone() } else { format!("{} at {pointer}", f.identity).into() }}
                 })
             };
             let more = if group.len() > 1 {

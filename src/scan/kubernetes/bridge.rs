@@ -268,7 +268,7 @@ fn push_path(
         identity: sa.id.clone(),
         boundary: BOUNDARY,
         scope: sa.scope.clone(),
-        entitlement: (format!("workload identity {} → {} {}", c.via, c.boundary, cloud.id)).into(),
+        entitlement: format!("workload identity {} → {} {}", c.via, c.boundary, cloud.id).into(),
         target: target.into(),
         privilege: privilege.0,
         enforcement: enforcement.0,
