@@ -6,8 +6,9 @@ use crate::model::{
 };
 use crate::rules::{Check, RuleSet, Subject};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// `[rules.<ID>]` in jitgap.toml: turn a check off, ignore identities, or change its severity.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -81,7 +82,8 @@ pub fn run(
     rules: &RuleSet,
     settings: &BTreeMap<String, RuleSetting>,
 ) -> Vec<Finding> {
-    let names: HashMap<&str, &str> = inv
+    // Looked up once per finding: FxHash, not SipHash (the keys are our own ids).
+    let names: FxHashMap<&str, &str> = inv
         .identities
         .iter()
         .map(|i| (i.id.as_str(), i.name.as_str()))

@@ -19,7 +19,8 @@ use crate::policy::Policy;
 use crate::scan::{Doc, RawScope};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 pub struct NormalizeContext<'a> {
     pub policy: &'a Policy,
@@ -47,7 +48,7 @@ pub(super) struct Sink<'s, 'c> {
 pub(super) struct Memo<'c> {
     pub tiers: TierCache<'c>,
     /// Evidence excerpt as written → as redacted.
-    excerpts: HashMap<String, Text>,
+    excerpts: FxHashMap<String, Text>,
     /// Names and pointers that repeat from identity to identity (managed policies).
     pub texts: Interner,
 }
@@ -59,7 +60,7 @@ impl<'c> Memo<'c> {
     fn new(cat: &'c AwsCatalogue) -> Self {
         Memo {
             tiers: TierCache::new(cat),
-            excerpts: HashMap::new(),
+            excerpts: FxHashMap::default(),
             texts: Interner::default(),
         }
     }
