@@ -119,10 +119,10 @@ impl Scanner for TestCloud {
             let id = format!("testcloud://{}/{}", raw.scope, e.name);
             let ev = Evidence::new(doc.source.clone(), format!("/{n}"));
             inv.identities.push(Identity {
-                id: id.clone().into(),
+                id: Text::from(&id),
                 name: e.name.clone(),
                 boundary: TEST_BOUNDARY,
-                scope: raw.scope.clone().into(),
+                scope: Text::from(&raw.scope),
                 kind: "testcloud-identity".into(),
                 created_at: None,
                 last_used: None,
@@ -136,11 +136,11 @@ impl Scanner for TestCloud {
             };
             inv.access_paths.push(AccessPath {
                 id: format!("{id}#role").into(),
-                identity: id.clone().into(),
+                identity: Text::from(&id),
                 boundary: TEST_BOUNDARY,
-                scope: raw.scope.clone().into(),
+                scope: Text::from(&raw.scope),
                 entitlement: "role:owner".into(),
-                target: raw.scope.clone().into(),
+                target: Text::from(&raw.scope),
                 privilege,
                 enforcement: Enforcement::Standing,
                 credential_lifetime: CredentialLifetime::LongLived,
@@ -156,10 +156,10 @@ impl Scanner for TestCloud {
                 inv.signals.push(Signal {
                     kind: "testcloud-forgotten-key".into(),
                     boundary: TEST_BOUNDARY,
-                    scope: raw.scope.clone().into(),
-                    identity: id.clone().into(),
+                    scope: Text::from(&raw.scope),
+                    identity: Text::from(&id),
                     entitlement: "key".into(),
-                    target: raw.scope.clone().into(),
+                    target: Text::from(&raw.scope),
                     message: format!("{} has a forgotten key", e.name),
                     revocation: None,
                     severity: None,

@@ -48,16 +48,10 @@ impl Interner {
         t
     }
 
-    /// The shared `Text` for a string built for the purpose (a `format!` result).
+    /// [`Interner::get`] of a string built for the purpose (a `format!` result). A `Text`
+    /// keeps its length and count beside the bytes, so it is a copy either way.
     pub fn take(&mut self, s: String) -> Text {
-        if let Some(t) = self.seen.get(s.as_str()) {
-            return t.clone();
-        }
-        let t = Text::from(s);
-        if self.seen.len() < self.limit {
-            self.seen.insert(t.clone());
-        }
-        t
+        self.get(&s)
     }
 }
 

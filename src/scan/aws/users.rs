@@ -109,7 +109,7 @@ impl Scope<'_> {
                     boundary: BOUNDARY,
                     scope: self.account.clone(),
                     identity: arn.into(),
-                    entitlement: label.clone().into(),
+                    entitlement: Text::from(&label),
                     target: self.account.clone(),
                     message,
                     revocation: None,

@@ -181,10 +181,10 @@ fn push_path(
 ) {
     if !out.identities.iter().any(|i| i.id == w.id) {
         out.identities.push(Identity {
-            id: w.id.clone().into(),
+            id: Text::from(&w.id),
             name: format!("{} workflows", w.name),
             boundary: BOUNDARY,
-            scope: w.scope.clone().into(),
+            scope: Text::from(&w.scope),
             kind: "github-actions-workflows".into(),
             created_at: None,
             last_used: None,
@@ -236,7 +236,7 @@ fn push_path(
                 Decision::new("github.enforcement.oidc-bridge", "the trust has no expiry"),
             ),
             None,
-            fed.scope.clone().into(),
+            Text::from(&fed.scope),
             Vec::new(),
         ),
     };
@@ -245,9 +245,9 @@ fn push_path(
     ev.append(&mut evidence);
     out.access_paths.push(AccessPath {
         id: id.into(),
-        identity: w.id.clone().into(),
+        identity: Text::from(&w.id),
         boundary: BOUNDARY,
-        scope: w.scope.clone().into(),
+        scope: Text::from(&w.scope),
         entitlement: format!("OIDC trust of {} {}", fed.boundary, fed.identity).into(),
         target: format!("{} {} ({target_note})", fed.boundary, cloud_name).into(),
         privilege: privilege.0,
@@ -277,7 +277,7 @@ fn signal(
         kind: kind.into(),
         boundary: BOUNDARY,
         scope: org.into(),
-        identity: fed.identity.clone().into(),
+        identity: Text::from(&fed.identity),
         entitlement: format!("OIDC trust ({} {})", fed.boundary, fed.scope).into(),
         target: format!("org {org}").into(),
         message,

@@ -148,7 +148,7 @@ pub fn accounts(
         let ev = s.ev();
         inv.credentials.push(Credential {
             id: m.uid.clone().unwrap_or_else(|| format!("{scope}/{secret}")),
-            identity: sa_id.clone().into(),
+            identity: Text::from(&sa_id),
             kind: "kubernetes-legacy-token".into(),
             status: status.into(),
             lifetime: if usable {
@@ -252,7 +252,7 @@ pub fn accounts(
             errors,
         );
         inv.identities.push(Identity {
-            id: id.clone().into(),
+            id: Text::from(&id),
             name: key.clone(),
             boundary: super::BOUNDARY,
             scope: scope.into(),
@@ -277,7 +277,7 @@ pub fn accounts(
         if !vols.is_empty() {
             inv.credentials.push(Credential {
                 id: fingerprint(&["kubernetes", scope, &id, "projected"]),
-                identity: id.clone().into(),
+                identity: Text::from(&id),
                 kind: "kubernetes-projected-token".into(),
                 status: "active".into(),
                 lifetime: if tokens.is_empty() {

@@ -336,11 +336,11 @@ fn bind(
             ev.push(a.ev.clone());
             inv.access_paths.push(AccessPath {
                 id: id.into(),
-                identity: a.id.clone().into(),
+                identity: Text::from(&a.id),
                 boundary: BOUNDARY,
                 scope: scope.into(),
                 entitlement: ent.into(),
-                target: target.clone().into(),
+                target: Text::from(&target),
                 privilege: privilege.0,
                 enforcement: enforcement.0,
                 credential_lifetime: a.lifetime.0,

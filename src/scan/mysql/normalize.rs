@@ -234,10 +234,10 @@ impl Scope<'_> {
             );
         }
         self.inv.identities.push(Identity {
-            id: id.clone().into(),
+            id: Text::from(&id),
             name: format!("{}@{}", a.user, a.host),
             boundary: BOUNDARY,
-            scope: self.scope.clone().into(),
+            scope: Text::from(&self.scope),
             kind: "mysql-account".into(),
             created_at: None,
             last_used: None,

@@ -195,7 +195,7 @@ impl Scope<'_> {
             id: (fingerprint(&["mysql", &self.scope, id, entitlement, target])).into(),
             identity: id.into(),
             boundary: BOUNDARY,
-            scope: self.scope.clone().into(),
+            scope: Text::from(&self.scope),
             entitlement: entitlement.into(),
             target: target.into(),
             privilege,

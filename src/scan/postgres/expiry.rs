@@ -213,7 +213,7 @@ impl Scope<'_> {
         };
         self.inv.credentials.push(Credential {
             id: format!("{id}#password"),
-            identity: id.clone().into(),
+            identity: Text::from(&id),
             kind: "password".into(),
             status: "expired".into(),
             lifetime: lifetime.0,

@@ -62,10 +62,10 @@ impl Scope<'_> {
         Signal {
             kind: kind.into(),
             boundary: BOUNDARY,
-            scope: self.name.clone().into(),
+            scope: Text::from(&self.name),
             identity: (self.identity_id(role)).into(),
             entitlement: entitlement.into(),
-            target: self.name.clone().into(),
+            target: Text::from(&self.name),
             message,
             revocation: None,
             severity: None,
@@ -268,9 +268,9 @@ impl Scope<'_> {
                 self.inv.access_paths.push(AccessPath {
                     id: (fingerprint(&["postgres", &self.name, &id, &d.entitlement, &target]))
                         .into(),
-                    identity: id.clone().into(),
+                    identity: Text::from(&id),
                     boundary: BOUNDARY,
-                    scope: self.name.clone().into(),
+                    scope: Text::from(&self.name),
                     entitlement: d.entitlement.into(),
                     target: target.into(),
                     privilege: d.privilege,
@@ -320,7 +320,7 @@ impl Scope<'_> {
             id: (self.identity_id(&role.rolname)).into(),
             name: role.rolname.clone(),
             boundary: BOUNDARY,
-            scope: self.name.clone().into(),
+            scope: Text::from(&self.name),
             kind: "pg-login-role".into(),
             created_at: issued,
             last_used,
