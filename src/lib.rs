@@ -20,6 +20,7 @@ pub mod ledger;
 mod memory;
 pub mod model;
 pub mod net;
+mod phases;
 pub mod policy;
 pub mod redact;
 pub mod report;

@@ -166,6 +166,7 @@ impl Delivery {
             },
             None => None,
         };
+        crate::phases::end("gate and history");
         write_outputs(
             &report,
             rules,
@@ -173,6 +174,7 @@ impl Delivery {
             self.out_dir.as_deref(),
             &options,
         )?;
+        crate::phases::end("write");
         warn_scopes(&report, input_errors);
         if let Some(e) = &history_error {
             eprintln!("jitgap: error: {e}");
@@ -252,7 +254,7 @@ fn write_outputs(
 ) -> Result<(), Fatal> {
     match out {
         None => {
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, stdout());
             // A closed pipe (`| head`) is not an error.
             if let Ok(notice) = render::write(formats[0], report, rules, options, &mut stdout) {
                 let _ = stdout.flush();
@@ -280,6 +282,21 @@ fn write_outputs(
         }
     }
     Ok(())
+}
+
+/// Standard output for a report. On Unix, the descriptor itself: the standard library's
+/// stdout looks for a line end in everything written to it, and a compact JSON report of
+/// hundreds of megabytes has none. Nothing else writes to stdout while a report is written.
+fn stdout() -> Box<dyn Write> {
+    let _ = std::io::stdout().flush();
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    Box::new(std::io::stdout().lock())
 }
 
 /// A directory name for a scope (`127.0.0.1:5432/app` → `127.0.0.1_5432_app`).

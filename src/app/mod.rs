@@ -46,6 +46,7 @@ where
 }
 
 pub fn run(registry: &Registry, cli: Cli) -> i32 {
+    crate::phases::start();
     let result = match cli.command {
         Command::Scan(a) => commands::scan(registry, a),
         Command::Collect(a) => commands::collect(registry, a),

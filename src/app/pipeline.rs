@@ -61,6 +61,7 @@ pub(super) fn build_with(
         })
         .transpose()?;
     let mut g = gather(registry, src, config, spin)?;
+    crate::phases::end("read");
     let now = as_of.or(g.collected_at).unwrap_or_else(Utc::now);
     spin.say("classifying access paths");
     let (mut inv, mut input_errors) = normalize_all(registry, &g.scopes, &rules, &policy, now);
@@ -68,6 +69,7 @@ pub(super) fn build_with(
     // biggest single allocation).
     drop(std::mem::take(&mut g.scopes));
     crate::memory::release_free_memory();
+    crate::phases::end("normalize");
     input_errors.extend(g.input_errors.iter().cloned());
     inv.scopes.extend(
         g.ledger_errors
@@ -151,6 +153,7 @@ impl Joining<'_> {
                 self.now,
             )
         });
+        crate::phases::end("bridges and ledger");
         self.finish(inv, ledger, inputs, None)
     }
 
@@ -182,7 +185,9 @@ impl Joining<'_> {
             }
             inputs.sort_by_key(|i| order.get(i.as_str()).copied().unwrap_or(usize::MAX));
         }
+        crate::phases::end("sort");
         let findings = crate::checks::run(&inv, self.rules, self.settings);
+        crate::phases::end("checks");
         // Coverage is of scanned scopes; a ledger source holds no access paths.
         let scope_keys: Vec<_> = inv
             .scopes
@@ -191,6 +196,7 @@ impl Joining<'_> {
             .map(|s| (s.boundary, s.scope.clone()))
             .collect();
         let coverage = Coverage::compute(&inv.access_paths, &scope_keys);
+        crate::phases::end("coverage");
         let shard = shard.map(|s| ShardPart {
             index: s.index,
             count: s.count,

@@ -56,8 +56,11 @@ pub struct Window {
 /// The rule and reason behind each of the three verdicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Basis {
+    #[serde(serialize_with = "crate::report::rows::repeated")]
     pub privilege: Decision,
+    #[serde(serialize_with = "crate::report::rows::repeated")]
     pub enforcement: Decision,
+    #[serde(serialize_with = "crate::report::rows::repeated")]
     pub credential_lifetime: Decision,
 }
 
@@ -266,28 +269,28 @@ impl Inventory {
             &mut self.access_paths,
             &mut self.signals,
         );
+        use super::text::TextKey as K;
+        // Keys first, then each row moved once (`par_sort_by_cached_key` is stable).
+        let k = |t: &Text| K(t.clone());
         rayon::join(
             || {
-                access_paths.par_sort_by(|a, b| {
-                    (&a.identity, &a.entitlement, &a.target, &a.id).cmp(&(
-                        &b.identity,
-                        &b.entitlement,
-                        &b.target,
-                        &b.id,
-                    ))
+                access_paths.par_sort_by_cached_key(|p| {
+                    (k(&p.identity), k(&p.entitlement), k(&p.target), k(&p.id))
                 })
             },
             || {
-                identities.par_sort_by(|a, b| a.id.cmp(&b.id));
-                credentials.par_sort_by(|a, b| (&a.identity, &a.id).cmp(&(&b.identity, &b.id)));
-                signals.par_sort_by(|a, b| {
-                    (&a.kind, &a.identity, &a.entitlement, &a.target, &a.message).cmp(&(
-                        &b.kind,
-                        &b.identity,
-                        &b.entitlement,
-                        &b.target,
-                        &b.message,
-                    ))
+                identities.par_sort_by_cached_key(|i| k(&i.id));
+                credentials.par_sort_by(|a, b| {
+                    super::text_cmp(&a.identity, &b.identity).then_with(|| a.id.cmp(&b.id))
+                });
+                signals.par_sort_by_cached_key(|s| {
+                    (
+                        k(&s.kind),
+                        k(&s.identity),
+                        k(&s.entitlement),
+                        k(&s.target),
+                        s.message.clone(),
+                    )
                 });
             },
         );

@@ -13,7 +13,7 @@ pub use inventory::{
     AccessPath, Basis, Credential, Federation, Identity, Inventory, ScopeConnection, ScopeState,
     ScopeStatus, Session, Signal, SubjectMatch, Window, Workload,
 };
-pub use text::{Interner, Text, text_map};
+pub use text::{Interner, Text, TextKey, text_cmp, text_map};
 pub use verdict::{
     CredentialLifetime, Decision, Enforcement, NotOneOf, Privilege, Revocation, Severity,
 };

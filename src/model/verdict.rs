@@ -106,6 +106,12 @@ thread_local! {
         std::cell::RefCell::new(super::Interner::with_limit(8192));
 }
 
+impl crate::report::rows::Repeated for Decision {
+    fn texts(&self) -> [&super::Text; 2] {
+        [&self.rule, &self.reason]
+    }
+}
+
 impl Decision {
     pub fn new(rule: &str, reason: impl AsRef<str>) -> Self {
         DECISIONS.with_borrow_mut(|i| Decision {

@@ -4,7 +4,9 @@
 //! Lists shared between rows (a check's framework references, the same `Arc` in each of its
 //! findings) are serialized once per thread and copied as text after that.
 
+use crate::model::Text;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::ser::{Error, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -52,23 +54,93 @@ pub fn compact_json<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// `serialize_with` for a long list of the report.
+/// `serialize_with` for a long list of the report. Batches are serialized on the thread pool
+/// while the batch before them is written, so writing never waits for a whole batch.
 pub fn serialize<S: Serializer, T: Serialize + Sync>(rows: &[T], s: S) -> Result<S::Ok, S::Error> {
     let call = COMPACT_JSON.get();
     if call == 0 || rows.len() < 2 * BATCH {
         return s.collect_seq(rows);
     }
-    let mut seq = s.serialize_seq(Some(rows.len()))?;
-    for batch in rows.chunks(BATCH) {
-        let texts: Vec<Result<Box<RawValue>, serde_json::Error>> = batch
+    let render = |batch: &[T]| -> Vec<Result<Box<RawValue>, serde_json::Error>> {
+        batch
             .par_iter()
             .map(|row| in_call(call, || serde_json::value::to_raw_value(row)))
-            .collect();
-        for text in texts {
-            seq.serialize_element(&text.map_err(S::Error::custom)?)?;
-        }
+            .collect()
+    };
+    let mut seq = s.serialize_seq(Some(rows.len()))?;
+    let mut write = |texts: Vec<Result<Box<RawValue>, serde_json::Error>>| {
+        texts
+            .into_iter()
+            .try_for_each(|text| seq.serialize_element(&text.map_err(S::Error::custom)?))
+    };
+    if rayon::current_thread_index().is_some() {
+        // On a pool thread, waiting for another thread's batches could hold up the pool
+        // that serializes them: one batch at a time instead.
+        rows.chunks(BATCH)
+            .try_for_each(|batch| write(render(batch)))?;
+    } else {
+        std::thread::scope(|scope| {
+            // No queue: the next batch is serialized while this one is written, no further
+            // ahead (what is held at once stays two batches of text).
+            let (tx, rx) = std::sync::mpsc::sync_channel(0);
+            scope.spawn(move || {
+                for batch in rows.chunks(BATCH) {
+                    if tx.send(render(batch)).is_err() {
+                        break; // the writer failed and stopped reading
+                    }
+                }
+            });
+            rx.into_iter().try_for_each(&mut write)
+        })?;
     }
     seq.end()
+}
+
+/// Small values repeated across many rows (a verdict's rule and reason), cached as text per
+/// thread inside `compact_json` by the shared texts they are made of: the same two `Text`s
+/// (the same allocations) make the same value.
+pub trait Repeated: Serialize {
+    /// The two shared texts this value is made of, all of it.
+    fn texts(&self) -> [&Text; 2];
+}
+
+/// Distinct repeated values remembered per thread; past that they are serialized each time.
+const REPEATED: usize = 4096;
+
+/// A repeated value's texts (kept alive while cached) and its JSON.
+type RepeatedText = ([Text; 2], Box<RawValue>);
+
+thread_local! {
+    /// Keyed by the texts' addresses; each entry keeps its texts alive, so no other text
+    /// can take an address while it is in the cache.
+    static REPEATED_TEXT: RefCell<(u64, FxHashMap<[usize; 2], RepeatedText>)> =
+        RefCell::new((0, FxHashMap::default()));
+}
+
+/// Serializes a [`Repeated`] value: inside `compact_json`, the same value's text is written
+/// again instead of serializing it again.
+pub fn repeated<S: Serializer, T: Repeated>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    let call = COMPACT_JSON.get();
+    if call == 0 {
+        return v.serialize(s);
+    }
+    let texts = v.texts();
+    let key = texts.map(|t| t.as_ptr() as usize);
+    REPEATED_TEXT.with_borrow_mut(|(owner, cache)| {
+        if *owner != call {
+            cache.clear();
+            *owner = call;
+        }
+        if let Some((_, text)) = cache.get(&key) {
+            return text.serialize(s);
+        }
+        let text = serde_json::value::to_raw_value(v).map_err(S::Error::custom)?;
+        let out = text.serialize(s);
+        if cache.len() < REPEATED {
+            cache.insert(key, (texts.map(Text::clone), text));
+        }
+        out
+    })
 }
 
 /// `serialize_with` for a list shared between many rows (`Arc<[T]>`): inside `compact_json`
@@ -97,6 +169,7 @@ pub fn shared<S: Serializer, T: Serialize>(list: &Arc<[T]>, s: S) -> Result<S::O
 
 #[cfg(test)]
 mod tests {
+    use crate::model::Text;
     use serde::Serialize;
     use std::sync::Arc;
 
@@ -108,6 +181,20 @@ mod tests {
         n: u32,
         #[serde(serialize_with = "super::shared")]
         tags: Arc<[String]>,
+        #[serde(serialize_with = "super::repeated")]
+        why: Why,
+    }
+
+    #[derive(Serialize)]
+    struct Why {
+        rule: Text,
+        reason: Text,
+    }
+
+    impl super::Repeated for Why {
+        fn texts(&self) -> [&Text; 2] {
+            [&self.rule, &self.reason]
+        }
     }
 
     #[derive(Serialize)]
@@ -123,6 +210,8 @@ mod tests {
         let shared: Vec<Arc<[String]>> = (0..3)
             .map(|k| (0..=k).map(|i| format!("t{k}\"{i}")).collect())
             .collect();
+        let rule = Text::from("rule.\"quoted\"");
+        let reasons = [Text::from("reason 0"), Text::from("reason 1")];
         let doc = Doc {
             rows: (0..50_000u32)
                 .map(|n| Row {
@@ -134,6 +223,16 @@ mod tests {
                     } else {
                         shared[n as usize % 3].clone()
                     },
+                    // Two shared reasons, and one of its own (the same text in a fresh
+                    // allocation) in every 5th row.
+                    why: Why {
+                        rule: rule.clone(),
+                        reason: if n % 5 == 0 {
+                            Text::from(format!("reason {}", n % 2))
+                        } else {
+                            reasons[n as usize % 2].clone()
+                        },
+                    },
                 })
                 .collect(),
             tail: "end",
@@ -144,11 +243,36 @@ mod tests {
         assert_eq!(plain, parallel);
         assert!(plain.contains(r#""tags":["t2\"0","t2\"1","t2\"2"]"#));
         assert!(plain.contains(r#""tags":["own7"]"#));
+        assert!(plain.contains(r#""why":{"rule":"rule.\"quoted\"","reason":"reason 1"}"#));
+        // On a pool thread (one thread: nothing else could serialize the batches) the rows are
+        // written one batch at a time, the same bytes.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let on_pool = pool.install(|| super::compact_json(|| serde_json::to_string(&doc).unwrap()));
+        assert_eq!(plain, on_pool);
+        // A writer that fails part-way: the error comes back, nothing waits for it forever.
+        struct Full(usize);
+        impl std::io::Write for Full {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                if self.0 < b.len() {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let err = super::compact_json(|| serde_json::to_writer(Full(100_000), &doc)).unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
         // Outside compact_json nothing changes: pretty output keeps its indentation.
         let pretty = serde_json::to_string_pretty(&doc).unwrap();
         assert!(pretty.contains("\n    {\n      \"id\""));
         // A second call after the first's lists are gone: its own lists, not the cached text.
-        drop((doc, shared));
+        drop((doc, shared, rule, reasons));
         let second: Vec<Arc<[String]>> = (0..2)
             .map(|k| Arc::from(vec![format!("second{k}")]))
             .collect();
@@ -159,6 +283,10 @@ mod tests {
                     note: None,
                     n,
                     tags: second[n as usize % 2].clone(),
+                    why: Why {
+                        rule: Text::from("second rule"),
+                        reason: Text::from(format!("second {}", n % 3)),
+                    },
                 })
                 .collect(),
             tail: "end",
@@ -169,5 +297,7 @@ mod tests {
             super::compact_json(|| serde_json::to_string(&again).unwrap())
         );
         assert!(plain.contains(r#""tags":["second1"]"#) && !plain.contains("t0"));
+        assert!(plain.contains(r#""why":{"rule":"second rule","reason":"second 2"}"#));
+        assert!(!plain.contains("reason 0"));
     }
 }
