@@ -83,8 +83,8 @@ pub fn run(
     rules: &RuleSet,
     settings: &BTreeMap<String, RuleSetting>,
 ) -> Vec<Finding> {
-    // Looked up once per finding: FxHash, not SipHash (the keys are our own ids).
-    let names: FxHashMap<&str, &str> = inv
+    // Looked up once per finding; the keys are ids from the input.
+    let names: crate::hash::Map<&str, &str> = inv
         .identities
         .iter()
         .map(|i| (i.id.as_str(), i.name.as_str()))

@@ -15,6 +15,7 @@ pub mod demo;
 mod error_chain;
 pub mod finding;
 pub mod gate;
+pub(crate) mod hash;
 pub mod history;
 pub mod ledger;
 mod memory;

@@ -7,7 +7,6 @@
 //! distinct string, so a 50k-role report holds each of them once. It serializes as a plain
 //! string: the report's JSON is the same as with `String` fields.
 
-use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 
 /// One pointer to shared, immutable UTF-8 text; `==`, `<` and hashing compare the text.
@@ -18,7 +17,7 @@ pub type Text = arcstr::ArcStr;
 /// and returns fresh copies, so a field that is almost always distinct costs nothing extra.
 #[derive(Debug)]
 pub struct Interner {
-    seen: FxHashSet<Text>,
+    seen: crate::hash::Set<Text>,
     limit: usize,
 }
 
@@ -31,7 +30,7 @@ impl Default for Interner {
 impl Interner {
     pub fn with_limit(limit: usize) -> Self {
         Interner {
-            seen: FxHashSet::default(),
+            seen: Default::default(),
             limit,
         }
     }

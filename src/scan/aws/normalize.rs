@@ -19,7 +19,6 @@ use crate::policy::Policy;
 use crate::scan::{Doc, RawScope};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 pub struct NormalizeContext<'a> {
@@ -48,7 +47,7 @@ pub(super) struct Sink<'s, 'c> {
 pub(super) struct Memo<'c> {
     pub tiers: TierCache<'c>,
     /// Evidence excerpt as written → as redacted.
-    excerpts: FxHashMap<String, Text>,
+    excerpts: crate::hash::Map<String, Text>,
     /// Names and pointers that repeat from identity to identity (managed policies).
     pub texts: Interner,
 }
@@ -60,7 +59,7 @@ impl<'c> Memo<'c> {
     fn new(cat: &'c AwsCatalogue) -> Self {
         Memo {
             tiers: TierCache::new(cat),
-            excerpts: FxHashMap::default(),
+            excerpts: Default::default(),
             texts: Interner::default(),
         }
     }

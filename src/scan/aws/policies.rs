@@ -7,8 +7,8 @@ use super::document_parse::parse_raw_document;
 use super::entitlement::{Entitlement, Parsed, Source};
 use super::gaad::{Gaad, GroupDetail, InlinePolicy, ManagedPolicy, PolicyVersion};
 use super::normalize::{Scope, ts};
+use crate::hash::Map as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 type Cell = OnceLock<Result<PolicyDoc, DocumentError>>;
@@ -61,7 +61,7 @@ pub(super) struct GroupIndex<'a> {
 
 impl<'a> GroupIndex<'a> {
     pub fn new(g: &'a Gaad<'a>) -> Self {
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for (index, detail) in g.group_detail_list.iter().enumerate() {
             by_name
                 .entry(detail.group_name.as_str())

@@ -2,7 +2,6 @@
 
 use super::catalogue::AwsCatalogue;
 use crate::model::Privilege;
-use std::collections::HashMap;
 
 /// Case-insensitive IAM wildcard match (`*` any run, `?` one character). ASCII case only is
 /// folded. Allocation-free: byte-wise when both sides are ASCII, by characters otherwise.
@@ -117,14 +116,14 @@ pub(crate) fn action_tier(
 pub(crate) struct TierCache<'c> {
     cat: &'c AwsCatalogue,
     /// Indexed by `any_resource`.
-    tiers: [HashMap<String, (Privilege, String)>; 2],
+    tiers: [crate::hash::Map<String, (Privilege, String)>; 2],
 }
 
 impl<'c> TierCache<'c> {
     pub fn new(cat: &'c AwsCatalogue) -> Self {
         TierCache {
             cat,
-            tiers: [HashMap::new(), HashMap::new()],
+            tiers: Default::default(),
         }
     }
 

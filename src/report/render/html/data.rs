@@ -3,8 +3,8 @@
 //! table and rows refer to it by index: a 50k-role report repeats the same ARNs, scopes,
 //! sources and reasons hundreds of thousands of times.
 
+use crate::hash::Map as HashMap;
 use crate::report::{Report, view};
-use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 #[derive(Default)]
