@@ -5,6 +5,7 @@ use crate::finding::Finding;
 use crate::model::Severity;
 use crate::report::{Report, view};
 use crate::rules::RuleSet;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {
@@ -115,69 +116,10 @@ pub fn render(report: &Report, rules: &RuleSet, full_json: Option<&str>) -> Sari
         })
         .collect();
     let chosen = choose(report);
-    let results: Vec<Value> = chosen
+    let results: Vec<SarifResult<'_>> = chosen
         .groups
         .iter()
-        .map(|group| {
-            let f = group[0];
-            let idx = used.iter().position(|c| c.id == f.rule_id);
-            let location = |f: &Finding| {
-                let uri = f.evidence.iter().find_map(|e| file_uri(&e.source)).unwrap_or_else(|| fallback.clone());
-                let pointer = f.evidence.first().map(|e| e.pointer.clone()).unwrap_or_default();
-                json!({
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri},
-                        "region": {"startLine": 1}
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": f.identity, "kind": "resource"}],
-                    "message": {"text": if pointer.is_empty() { f.identity.clone() } else { format!("{} at {pointer}", f.identity).into() }}
-                })
-            };
-            let more = if group.len() > 1 {
-                format!(" (and {} more of this rule on this identity: see the locations)", group.len() - 1)
-            } else {
-                String::new()
-            };
-            let mut r = json!({
-                "ruleId": f.rule_id,
-                "level": level(f.severity),
-                "message": {"text": format!("{} [{}]{more}", f.message, report.identity_name(&f.identity))},
-                "locations": group.iter().take(MAX_LOCATIONS).map(|f| location(f)).collect::<Vec<_>>(),
-                "partialFingerprints": fingerprint(group),
-                "properties": {
-                    "boundary": f.boundary,
-                    "scope": f.scope,
-                    "identity": f.identity,
-                    "entitlement": f.entitlement,
-                    "severity": f.severity,
-                    "frameworks": f.frameworks.iter().map(|r| format!("{} {} {}", r.framework, r.version, r.id)).collect::<Vec<_>>(),
-                },
-            });
-            if group.len() > 1 {
-                r["properties"]["findings"] = json!(group.len());
-                r["properties"]["entitlements"] =
-                    json!(group.iter().take(MAX_LOCATIONS).map(|f| f.entitlement.as_str()).collect::<Vec<_>>());
-            }
-            // Without a matching rule descriptor, no index: one pointing at another rule is invalid.
-            if let Some(idx) = idx {
-                r["ruleIndex"] = json!(idx);
-            }
-            if let Some(rev) = group.iter().find_map(|f| f.revocation) {
-                r["properties"]["revocation"] = json!(rev);
-            }
-            if let Some(b) = &f.baseline {
-                r["baselineState"] = json!(if b == "new" { "new" } else { "unchanged" });
-            }
-            if let Some(s) = &f.suppressed {
-                r["suppressions"] = json!([{
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": format!("{} (owner {}, ticket {}, expires {})", s.reason, if s.owner.is_empty() { "-" } else { &s.owner },
-                        if s.ticket.is_empty() { "-" } else { &s.ticket }, s.expires.as_deref().unwrap_or("-")),
-                }]);
-            }
-            r
-        })
+        .map(|group| result(report, &used, &fallback, group))
         .collect();
     let mut driver = json!({
         "name": "jitgap",
@@ -192,54 +134,271 @@ pub fn render(report: &Report, rules: &RuleSet, full_json: Option<&str>) -> Sari
     {
         driver["informationUri"] = json!(uri);
     }
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "automationDetails": {"id": "jitgap/"},
-            "results": results,
-            "properties": {
-                "coverage": report.coverage.overall,
-                "generatedAt": report.generated_at,
-            },
-        }],
+    let tool = json!({"driver": driver});
+    let mut properties = json!({
+        "coverage": report.coverage.overall,
+        "generatedAt": report.generated_at,
     });
-    let mut doc = doc;
     if let Some(l) = &report.ledger {
-        doc["runs"][0]["properties"]["ledger"] = json!(l);
+        properties["ledger"] = json!(l);
     }
+    let mut results = results;
     let mut left_out = chosen.left_out;
-    let mut kept = results.len();
     loop {
-        let props = &mut doc["runs"][0]["properties"];
-        props["findings"] = json!(report.findings.len());
+        properties["findings"] = json!(report.findings.len());
         if left_out.findings > 0 {
-            props["leftOut"] = json!({
+            properties["leftOut"] = json!({
                 "results": left_out.results,
                 "findings": left_out.findings,
                 "why": left_out.why,
                 "fullReport": full_json.unwrap_or("the JSON report (--format json)"),
             });
         }
-        let text = serde_json::to_string_pretty(&doc).expect("sarif serializes") + "\n";
+        let log = Log {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            runs: [Run {
+                automation_details: Automation { id: "jitgap/" },
+                properties: &properties,
+                results: &results,
+                tool: &tool,
+            }],
+            version: "2.1.0",
+        };
+        let mut text = Vec::with_capacity(1 << 16);
+        serde_json::to_writer_pretty(&mut text, &log).expect("sarif serializes");
+        text.push(b'\n');
+        let text = String::from_utf8(text).expect("serde_json writes UTF-8");
         let size = gzipped_len(&text);
+        let kept = results.len();
         if size <= MAX_GZIPPED || kept == 0 {
             return Sarif { text, left_out };
         }
         // Too big once gzipped: drop the least severe results, in proportion, until it fits.
         let keep = ((kept as u128 * (MAX_GZIPPED as u128) * 9) / (size as u128 * 10)) as usize;
         let keep = keep.min(kept - 1);
-        let results = doc["runs"][0]["results"].as_array_mut().expect("results");
         for r in results.drain(keep..) {
             left_out.results += 1;
-            left_out.findings += r["properties"]["findings"].as_u64().unwrap_or(1) as usize;
+            left_out.findings += r.properties.findings.unwrap_or(1);
         }
         left_out.why = format!(
             "GitHub code scanning takes at most {MAX_RESULTS} results and {} MB gzipped per upload; the least severe were left out",
             MAX_GZIPPED / 1_000_000
         );
-        kept = keep;
+    }
+}
+
+// The log's objects, typed rather than built as `serde_json::Value`s: a run of 25,000 results
+// as values took several hundred megabytes. Fields are in the order of their JSON names, as
+// a `Value`'s keys are written.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    #[serde(rename = "automationDetails")]
+    automation_details: Automation,
+    properties: &'a Value,
+    results: &'a [SarifResult<'a>],
+    tool: &'a Value,
+}
+
+#[derive(Serialize)]
+struct Automation {
+    id: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    #[serde(rename = "baselineState", skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    level: &'static str,
+    locations: Vec<Location<'a>>,
+    message: Message,
+    #[serde(rename = "partialFingerprints")]
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(
+        rename = "jitgapFindingGroup/v1",
+        skip_serializing_if = "Option::is_none"
+    )]
+    group: Option<String>,
+    #[serde(rename = "jitgapFindingId/v1", skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    boundary: crate::model::Boundary,
+    entitlement: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entitlements: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    findings: Option<usize>,
+    frameworks: Vec<String>,
+    identity: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: Option<crate::model::Revocation>,
+    scope: &'a str,
+    severity: Severity,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    #[serde(rename = "logicalLocations")]
+    logical_locations: [Logical<'a>; 1],
+    message: Message,
+    #[serde(rename = "physicalLocation")]
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+struct Logical<'a> {
+    #[serde(rename = "fullyQualifiedName")]
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Physical {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: Artifact,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct Region {
+    #[serde(rename = "startLine")]
+    start_line: u32,
+}
+
+/// One result: the findings of one rule on one identity, the first shown.
+fn result<'a>(
+    report: &Report,
+    used: &[&crate::rules::Check],
+    fallback: &str,
+    group: &[&'a Finding],
+) -> SarifResult<'a> {
+    let f = group[0];
+    let location = |f: &'a Finding| {
+        let uri = f
+            .evidence
+            .iter()
+            .find_map(|e| file_uri(&e.source))
+            .unwrap_or_else(|| fallback.to_string());
+        let pointer = f
+            .evidence
+            .first()
+            .map(|e| e.pointer.as_str())
+            .unwrap_or_default();
+        Location {
+            logical_locations: [Logical {
+                fully_qualified_name: &f.identity,
+                kind: "resource",
+            }],
+            message: Message {
+                text: if pointer.is_empty() {
+                    f.identity.to_string()
+                } else {
+                    format!("{} at {pointer}", f.identity)
+                },
+            },
+            physical_location: Physical {
+                artifact_location: Artifact { uri },
+                region: Region { start_line: 1 },
+            },
+        }
+    };
+    let more = if group.len() > 1 {
+        format!(
+            " (and {} more of this rule on this identity: see the locations)",
+            group.len() - 1
+        )
+    } else {
+        String::new()
+    };
+    let grouped = group.len() > 1;
+    SarifResult {
+        // Without a matching rule descriptor, no index: one pointing at another rule is invalid.
+        rule_index: used.iter().position(|c| c.id == f.rule_id),
+        rule_id: &f.rule_id,
+        level: level(f.severity),
+        message: Message {
+            text: format!(
+                "{} [{}]{more}",
+                f.message,
+                report.identity_name(&f.identity)
+            ),
+        },
+        locations: group
+            .iter()
+            .take(MAX_LOCATIONS)
+            .map(|f| location(f))
+            .collect(),
+        partial_fingerprints: fingerprint(group),
+        properties: ResultProperties {
+            boundary: f.boundary,
+            scope: &f.scope,
+            identity: &f.identity,
+            entitlement: &f.entitlement,
+            severity: f.severity,
+            frameworks: f
+                .frameworks
+                .iter()
+                .map(|r| format!("{} {} {}", r.framework, r.version, r.id))
+                .collect(),
+            findings: grouped.then_some(group.len()),
+            entitlements: grouped.then(|| {
+                group
+                    .iter()
+                    .take(MAX_LOCATIONS)
+                    .map(|f| f.entitlement.as_str())
+                    .collect()
+            }),
+            revocation: group.iter().find_map(|f| f.revocation),
+        },
+        baseline_state: f
+            .baseline
+            .as_ref()
+            .map(|b| if b == "new" { "new" } else { "unchanged" }),
+        suppressions: f.suppressed.as_ref().map(|s| {
+            json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": format!(
+                    "{} (owner {}, ticket {}, expires {})",
+                    s.reason,
+                    if s.owner.is_empty() { "-" } else { &s.owner },
+                    if s.ticket.is_empty() { "-" } else { &s.ticket },
+                    s.expires.as_deref().unwrap_or("-")
+                ),
+            }])
+        }),
     }
 }
 
@@ -327,12 +486,18 @@ fn choose(report: &Report) -> Chosen<'_> {
 
 /// `jitgapFindingId/v1` for a result of one finding; a group's is its rule and identity, so
 /// it stays the same alert as entitlements come and go.
-fn fingerprint(group: &[&Finding]) -> Value {
+fn fingerprint(group: &[&Finding]) -> Fingerprints {
     if group.len() == 1 {
-        json!({"jitgapFindingId/v1": group[0].id})
+        Fingerprints {
+            group: None,
+            id: Some(group[0].id.clone()),
+        }
     } else {
         let f = group[0];
-        json!({"jitgapFindingGroup/v1": crate::classify::fingerprint(&[&f.rule_id, &f.identity])})
+        Fingerprints {
+            group: Some(crate::classify::fingerprint(&[&f.rule_id, &f.identity])),
+            id: None,
+        }
     }
 }
 
