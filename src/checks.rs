@@ -227,16 +227,61 @@ fn id_key(id: &str) -> (u128, usize) {
     (u128::from_be_bytes(b), id.len())
 }
 
-/// Glob with `*` and `?`, case-sensitive (identity ids are).
+/// Glob with `*` and `?`, case-sensitive (identity ids are). A pattern that is not a valid
+/// glob matches only itself.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    glob::Pattern::new(pattern)
-        .map(|p| p.matches(text))
-        .unwrap_or(pattern == text)
+    // Compiled once per thread: the same few patterns (config ignores, waivers, ledger
+    // grants) are tried against every finding or identity of an estate.
+    thread_local! {
+        static GLOBS: std::cell::RefCell<crate::hash::Map<String, Option<glob::Pattern>>> =
+            Default::default();
+    }
+    GLOBS.with_borrow_mut(|globs| {
+        if !globs.contains_key(pattern) {
+            if globs.len() >= GLOBS_KEPT {
+                globs.clear();
+            }
+            globs.insert(pattern.to_string(), glob::Pattern::new(pattern).ok());
+        }
+        match &globs[pattern] {
+            Some(p) => p.matches(text),
+            None => pattern == text,
+        }
+    })
 }
+
+/// Distinct patterns remembered per thread; past that the memory starts again.
+const GLOBS_KEPT: usize = 4096;
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    #[test]
+    fn globs_match_as_compiled_each_time() {
+        for (pattern, text, want) in [
+            (
+                "arn:aws:iam::1:role/legacy-*",
+                "arn:aws:iam::1:role/legacy-x",
+                true,
+            ),
+            (
+                "arn:aws:iam::1:role/legacy-*",
+                "arn:aws:iam::1:role/LEGACY-x",
+                false,
+            ),
+            ("svc-?", "svc-a", true),
+            ("svc-?", "svc-ab", false),
+            // Not a valid glob: only the same text matches.
+            ("role/[a", "role/[a", true),
+            ("role/[a", "role/a", false),
+        ] {
+            // Twice: the second answer comes from the remembered pattern.
+            for _ in 0..2 {
+                assert_eq!(super::glob_match(pattern, text), want, "{pattern} {text}");
+            }
+        }
+    }
 
     proptest! {
         /// The finding-id sort key orders texts of up to 16 bytes exactly as the texts do,

@@ -48,6 +48,54 @@ pub(crate) fn vault_name_parts(name: &str) -> Option<(String, i64)> {
     Some((head.to_string(), epoch))
 }
 
+/// The identities of an inventory by every literal name a grant can give them: the id, the
+/// name, and each ARN suffix after a `/` (`role/path/jit-admin`, `path/jit-admin`, `jit-admin`).
+/// A grant that names one identity literally is then matched against a handful of candidates,
+/// not every identity of the estate (thousands of grants against tens of thousands of identities).
+pub(crate) struct IdentityIndex<'a> {
+    identities: &'a [Identity],
+    by_name: crate::hash::Map<&'a str, Vec<usize>>,
+}
+
+impl<'a> IdentityIndex<'a> {
+    pub(crate) fn of(identities: &'a [Identity]) -> Self {
+        let mut by_name: crate::hash::Map<&'a str, Vec<usize>> = Default::default();
+        for (n, i) in identities.iter().enumerate() {
+            let suffixes = i.id.match_indices('/').map(|(k, _)| &i.id[k + 1..]);
+            for key in [i.id.as_str(), i.name.as_str()].into_iter().chain(suffixes) {
+                let list = by_name.entry(key).or_default();
+                if list.last() != Some(&n) {
+                    list.push(n);
+                }
+            }
+        }
+        IdentityIndex {
+            identities,
+            by_name,
+        }
+    }
+
+    /// The identities `g` names, in inventory order: exactly those [`names_identity`] accepts.
+    pub(crate) fn named_by(&self, g: &Grant, paths: &PathScopes) -> Vec<usize> {
+        // Only an email, a glob or a Vault lease can name an identity other than by one of
+        // its literal names; those grants are tested against every identity.
+        let literal = !g.identity.contains(['@', '*', '?']) && !g.labels.contains_key("vault_role");
+        let test = |n: &usize| names_identity(g, &self.identities[*n], paths);
+        if literal {
+            let mut found: Vec<usize> = self
+                .by_name
+                .get(g.identity.as_str())
+                .map(|c| c.iter().copied().filter(test).collect())
+                .unwrap_or_default();
+            found.sort_unstable();
+            found.dedup();
+            found
+        } else {
+            (0..self.identities.len()).filter(test).collect()
+        }
+    }
+}
+
 /// Does `g` name this identity? Exact id or name, a glob, or Vault's lease ↔ username convention,
 /// in the identity's own scope or one it holds access paths in.
 pub(crate) fn names_identity(g: &Grant, ident: &Identity, paths: &PathScopes) -> bool {
@@ -67,7 +115,11 @@ pub(crate) fn names_identity(g: &Grant, ident: &Identity, paths: &PathScopes) ->
         return true;
     }
     // An ARN-suffix match: `role/jit-admin` or a bare name against `arn:aws:iam::1:role/path/jit-admin`.
-    if ident.id.ends_with(&format!("/{}", g.identity)) {
+    if ident
+        .id
+        .strip_suffix(g.identity.as_str())
+        .is_some_and(|head| head.ends_with('/'))
+    {
         return true;
     }
     vault_lease_matches(g, &ident.name)

@@ -4,7 +4,7 @@
 
 use super::Grant;
 use super::gaps::{orphans, untraceable};
-use super::matching::{PathScopes, covers_path, names_identity, vault_role_only};
+use super::matching::{IdentityIndex, PathScopes, covers_path, vault_role_only};
 use super::stretched::{stretched_chains, stretched_list};
 use super::zombie::ended;
 use crate::classify::{WindowVerdict, classify_window};
@@ -97,28 +97,24 @@ pub fn reconcile(
     // Identities some grant names outright; a Vault lease known only by its role (its lookup
     // failed, so its issue time is gone) matches the Vault-style users of that role no other
     // lease accounts for — the role its revocation should have dropped.
-    let scopes = &path_scopes;
-    let accounted: BTreeSet<usize> = grants
+    let index = IdentityIndex::of(&ctx.inv.identities);
+    let named: Vec<Vec<usize>> = grants
         .iter()
-        .flat_map(|g| {
-            let idents = &ctx.inv.identities;
-            idents
-                .iter()
-                .enumerate()
-                .filter(move |(_, i)| names_identity(g, i, scopes))
-                .map(|(n, _)| n)
-        })
+        .map(|g| index.named_by(g, &path_scopes))
         .collect();
-    for g in grants {
-        let mut idents: Vec<usize> = ctx
-            .inv
-            .identities
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| names_identity(g, i, &path_scopes))
-            .map(|(n, _)| n)
-            .collect();
-        if idents.is_empty() {
+    drop(index);
+    let accounted: BTreeSet<usize> = named.iter().flatten().copied().collect();
+    // Grants active now by what they grant: an ended grant renewed by one of them is no zombie.
+    let mut active: crate::hash::Map<(Boundary, &str, &str), Vec<&str>> = Default::default();
+    for o in grants.iter().filter(|o| o.is_active(now)) {
+        active
+            .entry((o.boundary, o.identity.as_str(), o.entitlement.as_str()))
+            .or_default()
+            .push(o.grant_id.as_str());
+    }
+    for (g, named) in grants.iter().zip(named) {
+        let mut idents = named;
+        if idents.is_empty() && g.labels.contains_key("vault_role") {
             idents = ctx
                 .inv
                 .identities
@@ -144,13 +140,9 @@ pub fn reconcile(
             ctx.summary.ended += 1;
             // A grant renewed by a later one that is active now is not a zombie: the access
             // it left behind belongs to the renewal.
-            let renewed = grants.iter().any(|o| {
-                o.grant_id != g.grant_id
-                    && o.is_active(now)
-                    && o.boundary == g.boundary
-                    && o.identity == g.identity
-                    && o.entitlement == g.entitlement
-            });
+            let renewed = active
+                .get(&(g.boundary, g.identity.as_str(), g.entitlement.as_str()))
+                .is_some_and(|ids| ids.iter().any(|id| *id != g.grant_id));
             if renewed {
                 ctx.summary.reconciled += 1;
             } else {
