@@ -52,10 +52,13 @@ pub fn apply(
         }
     }
     if let Some((_, b)) = baseline {
+        // A set of this scan's ids: both lists run to hundreds of thousands at scale.
+        let current: crate::hash::Set<&str> =
+            report.findings.iter().map(|f| f.id.as_str()).collect();
         summary.fixed = b
             .findings
             .iter()
-            .filter(|e| !report.findings.iter().any(|f| f.id == e.id))
+            .filter(|e| !current.contains(e.id.as_str()))
             .count();
     }
     for rule in fail_on {
