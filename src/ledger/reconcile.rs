@@ -38,6 +38,32 @@ pub(super) struct Ctx<'a> {
     pub(super) now: DateTime<Utc>,
     pub(super) summary: LedgerSummary,
     pub(super) signals: Vec<Signal>,
+    /// The inventory's access paths and credentials by identity id, in inventory order: a
+    /// grant looks at its identities' own, not at every path of the estate.
+    pub(super) paths_of: crate::hash::Map<Text, Vec<usize>>,
+    pub(super) credentials_of: crate::hash::Map<Text, Vec<usize>>,
+}
+
+/// Positions in `rows` by identity id, each list in order.
+fn by_identity<T>(rows: &[T], id: impl Fn(&T) -> &Text) -> crate::hash::Map<Text, Vec<usize>> {
+    let mut map: crate::hash::Map<Text, Vec<usize>> = Default::default();
+    for (n, row) in rows.iter().enumerate() {
+        map.entry(id(row).clone()).or_default().push(n);
+    }
+    map
+}
+
+impl Ctx<'_> {
+    /// Positions of `identity`'s access paths that `g` covers, in inventory order.
+    pub(super) fn covered_paths(&self, g: &Grant, identity: &Text, scope: &str) -> Vec<usize> {
+        self.paths_of
+            .get(identity)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&k| covers_path(g, scope, &self.inv.access_paths[k]))
+            .collect()
+    }
 }
 
 impl Ctx<'_> {
@@ -79,6 +105,8 @@ pub fn reconcile(
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> LedgerSummary {
+    let paths_of = by_identity(&inv.access_paths, |p| &p.identity);
+    let credentials_of = by_identity(&inv.credentials, |c| &c.identity);
     let mut ctx = Ctx {
         inv,
         registry,
@@ -90,6 +118,8 @@ pub fn reconcile(
             ..Default::default()
         },
         signals: Vec::new(),
+        paths_of,
+        credentials_of,
     };
     let chains = stretched_chains(grants, policy);
     let path_scopes = PathScopes::of(ctx.inv);
@@ -205,10 +235,14 @@ fn activate(
             (i.id.clone(), i.scope.clone())
         })
         .collect();
-    for p in ctx.inv.access_paths.iter_mut().filter(|p| {
-        ids.iter()
-            .any(|(id, scope)| *id == p.identity && covers_path(g, scope, p))
-    }) {
+    let mut hits: Vec<usize> = ids
+        .iter()
+        .flat_map(|(id, scope)| ctx.covered_paths(g, id, scope))
+        .collect();
+    hits.sort_unstable();
+    hits.dedup();
+    for k in hits {
+        let p = &mut ctx.inv.access_paths[k];
         covered.insert(p.id.clone().to_string());
         if p.enforcement == Enforcement::Jit {
             continue; // already JIT by a platform mechanism

@@ -1,7 +1,6 @@
 //! Ended grants against live state: zombie or verified revocation.
 
 use super::Grant;
-use super::matching::covers_path;
 use super::reconcile::{Ctx, fmt, grant_evidence, target_of};
 use crate::model::*;
 use crate::scan::scanner::{Ended, still_attached};
@@ -42,21 +41,26 @@ pub(super) fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
     for &n in idents {
         let ident = ctx.inv.identities[n].clone();
         let live_paths: Vec<&AccessPath> = ctx
-            .inv
-            .access_paths
-            .iter()
-            .filter(|p| p.identity == ident.id && covers_path(g, &ident.scope, p))
+            .covered_paths(g, &ident.id, &ident.scope)
+            .into_iter()
+            .map(|k| &ctx.inv.access_paths[k])
             .collect();
         let mut reasons = Vec::new();
         let mut ev = Vec::new();
         // A grant of one credential (`access-key:AKIA…`): is that credential still usable?
-        let credential = ctx.inv.credentials.iter().find(|c| {
-            c.identity == ident.id
-                && g.entitlement
-                    .strip_prefix(c.kind.as_str())
-                    .and_then(|rest| rest.strip_prefix(':'))
-                    == Some(c.id.as_str())
-        });
+        let credential = ctx
+            .credentials_of
+            .get(&ident.id)
+            .into_iter()
+            .flatten()
+            .map(|&k| &ctx.inv.credentials[k])
+            .find(|c| {
+                c.identity == ident.id
+                    && g.entitlement
+                        .strip_prefix(c.kind.as_str())
+                        .and_then(|rest| rest.strip_prefix(':'))
+                        == Some(c.id.as_str())
+            });
         if let Some(c) = credential {
             if c.status == "active" {
                 reasons.push(format!(
