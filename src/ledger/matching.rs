@@ -82,14 +82,11 @@ impl<'a> IdentityIndex<'a> {
         let literal = !g.identity.contains(['@', '*', '?']) && !g.labels.contains_key("vault_role");
         let test = |n: &usize| names_identity(g, &self.identities[*n], paths);
         if literal {
-            let mut found: Vec<usize> = self
-                .by_name
+            // Each list is in inventory order, once each.
+            self.by_name
                 .get(g.identity.as_str())
                 .map(|c| c.iter().copied().filter(test).collect())
-                .unwrap_or_default();
-            found.sort_unstable();
-            found.dedup();
-            found
+                .unwrap_or_default()
         } else {
             (0..self.identities.len()).filter(test).collect()
         }

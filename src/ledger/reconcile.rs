@@ -64,9 +64,7 @@ impl Ctx<'_> {
             .filter(|&k| covers_path(g, scope, &self.inv.access_paths[k]))
             .collect()
     }
-}
 
-impl Ctx<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn signal(
         &mut self,
@@ -132,7 +130,6 @@ pub fn reconcile(
         .iter()
         .map(|g| index.named_by(g, &path_scopes))
         .collect();
-    drop(index);
     let accounted: BTreeSet<usize> = named.iter().flatten().copied().collect();
     // Grants active now by what they grant: an ended grant renewed by one of them is no zombie.
     let mut active: crate::hash::Map<(Boundary, &str, &str), Vec<&str>> = Default::default();

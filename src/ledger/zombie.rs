@@ -55,11 +55,10 @@ pub(super) fn ended(ctx: &mut Ctx<'_>, g: &Grant, idents: &[usize]) {
             .flatten()
             .map(|&k| &ctx.inv.credentials[k])
             .find(|c| {
-                c.identity == ident.id
-                    && g.entitlement
-                        .strip_prefix(c.kind.as_str())
-                        .and_then(|rest| rest.strip_prefix(':'))
-                        == Some(c.id.as_str())
+                g.entitlement
+                    .strip_prefix(c.kind.as_str())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(c.id.as_str())
             });
         if let Some(c) = credential {
             if c.status == "active" {
