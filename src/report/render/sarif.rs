@@ -116,7 +116,7 @@ pub fn render(report: &Report, rules: &RuleSet, full_json: Option<&str>) -> Sari
         })
         .collect();
     let chosen = choose(report);
-    let results: Vec<SarifResult<'_>> = chosen
+    let mut results: Vec<SarifResult<'_>> = chosen
         .groups
         .iter()
         .map(|group| result(report, &used, &fallback, group))
@@ -142,7 +142,6 @@ pub fn render(report: &Report, rules: &RuleSet, full_json: Option<&str>) -> Sari
     if let Some(l) = &report.ledger {
         properties["ledger"] = json!(l);
     }
-    let mut results = results;
     let mut left_out = chosen.left_out;
     loop {
         properties["findings"] = json!(report.findings.len());
