@@ -57,4 +57,4 @@ cargo fmt --check
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 say "cargo test"
-cargo test --all-targets "$@"
+cargo test --no-fail-fast --all-targets "$@"

@@ -73,3 +73,28 @@ fn a_rule_file_with_a_bad_check_is_refused_with_file_and_reason() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_rule_id_with_characters_beyond_ascii_is_refused_not_a_crash() {
+    // Found by the rules-file property test: the id's last three bytes fell inside a
+    // four-byte character.
+    let dir = tempfile::tempdir().unwrap();
+    for id in ["LED004€𝄞", "AWS€01", "𝄞𝄞", "ÄWS001"] {
+        std::fs::write(
+            dir.path().join("extra.toml"),
+            format!("[[check]]\nid = \"{id}\"\nname = \"odd-id\"\nseverity = \"high\"\nconfidence = \"high\"\nsummary = \"s\"\nwhy = \"w\"\nremediation = \"r\"\nframeworks = []\nsince = \"0.1.0\"\nmatch = {{ subject = \"signal\", signal = \"x\" }}\n"),
+        )
+        .unwrap();
+        let errs: Vec<String> = jitgap::scan::Registry::builtin()
+            .rules(Some(dir.path()))
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("extra.toml") && e.contains("upper-case boundary prefix")),
+            "{id}: {errs:?}"
+        );
+    }
+}

@@ -198,7 +198,9 @@ fn validate(checks: &[(String, Check)], frameworks: &Frameworks, errors: &mut Ve
                 message: format!("check {}: {message}", c.id),
             })
         };
-        let id_ok = c.id.len() >= 5
+        // ASCII first: the slices below are by byte.
+        let id_ok = c.id.is_ascii()
+            && c.id.len() >= 5
             && c.id[c.id.len() - 3..].chars().all(|ch| ch.is_ascii_digit())
             && c.id.starts_with(|ch: char| ch.is_ascii_uppercase())
             // `K8S` has a digit in its prefix.

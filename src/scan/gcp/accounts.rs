@@ -66,7 +66,8 @@ pub fn signal(
 /// `2f9c1e0d7b6a…`: a key id short enough for an entitlement column.
 pub fn short_key(id: &str) -> String {
     if id.len() > 12 {
-        format!("{}…", &id[..12])
+        // By character boundary: a snapshot's key id is whatever the file says.
+        format!("{}…", &id[..id.floor_char_boundary(12)])
     } else {
         id.to_string()
     }
@@ -371,4 +372,18 @@ pub fn read(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_short_key_is_cut_on_a_character_boundary() {
+        assert_eq!(super::short_key("2f9c1e0d7b6a5f4e"), "2f9c1e0d7b6a…");
+        assert_eq!(super::short_key("2f9c1e0d7b6a"), "2f9c1e0d7b6a");
+        // Byte 12 falls inside the seventh `é`.
+        assert_eq!(
+            super::short_key(&"é".repeat(8)),
+            format!("{}…", "é".repeat(6))
+        );
+    }
 }

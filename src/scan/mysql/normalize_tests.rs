@@ -301,3 +301,23 @@ fn a_password_lifetime_past_the_calendar_never_expires() {
     assert!(!inv.credentials.is_empty());
     assert!(inv.credentials.iter().all(|c| c.expires_at.is_none()));
 }
+
+#[test]
+fn a_long_excerpt_is_cut_on_a_character_boundary() {
+    // "SELECT ON x" then two-byte characters: byte 240 falls inside one of them.
+    let schema = format!("x{}", "é".repeat(150));
+    let mut doc: Value = serde_json::from_str(MARIADB_CATALOG).unwrap();
+    doc["schema_privileges"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "grantee_user": "svc_etl", "grantee_host": "%", "schema": schema,
+            "privilege": "SELECT", "grantable": false
+        }));
+    let (inv, errors, _) = scan("127.0.0.1:3306", &doc.to_string());
+    assert!(errors.is_empty(), "{errors:?}");
+    let p = path(&inv, "/svc_etl@%", "grant", &format!("{schema}.*"));
+    let excerpt: &str = &p.evidence[0].excerpt;
+    assert!(excerpt.starts_with("SELECT ON xé"), "{excerpt}");
+    assert!(excerpt.contains("… (1 privileges) ON x"), "{excerpt}");
+}

@@ -166,7 +166,8 @@ impl Scope<'_> {
         if excerpt.len() > 300 {
             excerpt = format!(
                 "{}… ({} privileges) ON {target}",
-                &excerpt[..240],
+                // Identifiers may be any Unicode: cut on a character boundary.
+                &excerpt[..excerpt.floor_char_boundary(240)],
                 listed.len()
             );
         }
