@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 
 pub const LEDGER_VERSION: u32 = 1;
 
+/// The label a Vault importer gives a lease's role: such a grant names a Vault role, which
+/// is matched through the identities that role issues, not as an identity itself.
+pub(crate) const VAULT_ROLE: &str = "vault_role";
+
 /// A grant: requested, approved, issued, expired or revoked. Fields a broker did not record
 /// stay empty; the `untraceable` check reports which of them are missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

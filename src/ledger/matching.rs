@@ -1,6 +1,6 @@
 //! Which live identities and access paths a ledger grant refers to.
 
-use super::Grant;
+use super::{Grant, VAULT_ROLE};
 use crate::checks::glob_match;
 use crate::model::{AccessPath, Boundary, Identity, Inventory};
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,7 +79,7 @@ impl<'a> IdentityIndex<'a> {
     pub(crate) fn named_by(&self, g: &Grant, paths: &PathScopes) -> Vec<usize> {
         // Only an email, a glob or a Vault lease can name an identity other than by one of
         // its literal names; those grants are tested against every identity.
-        let literal = !g.identity.contains(['@', '*', '?']) && !g.labels.contains_key("vault_role");
+        let literal = !g.identity.contains(['@', '*', '?']) && !g.labels.contains_key(VAULT_ROLE);
         let test = |n: &usize| names_identity(g, &self.identities[*n], paths);
         if literal {
             // Each list is in inventory order, once each.
@@ -136,7 +136,7 @@ fn names_email(email: &str, ident: &Identity) -> bool {
 
 fn vault_lease_matches(g: &Grant, username: &str) -> bool {
     let (Some(role), Some(issued)) = (
-        g.labels.get("vault_role"),
+        g.labels.get(VAULT_ROLE),
         g.labels
             .get("issued_unix")
             .and_then(|t| t.parse::<i64>().ok())
@@ -157,7 +157,7 @@ pub(crate) fn vault_role_only(g: &Grant, ident: &Identity) -> bool {
     let unknown_issue = !g.labels.contains_key("issued_unix") && g.issued_at.is_none();
     let Some(role) = g
         .labels
-        .get("vault_role")
+        .get(VAULT_ROLE)
         .filter(|_| unknown_issue && g.boundary == ident.boundary)
     else {
         return false;

@@ -11,6 +11,7 @@ mod stretched;
 mod zombie;
 
 pub use format::{LedgerError, parse_jsonl, read_ledger, to_jsonl};
+pub(crate) use grant::VAULT_ROLE;
 pub use grant::{Grant, LEDGER_VERSION};
 pub use import::{ImportKind, import_file, parse_spec};
 pub use reconcile::reconcile;

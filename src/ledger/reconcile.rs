@@ -2,11 +2,11 @@
 //! and the grants, upgrades paths a live grant makes JIT, and adds orphan, zombie, stretched,
 //! untraceable and verified-revocation signals.
 
-use super::Grant;
 use super::gaps::{orphans, untraceable};
 use super::matching::{IdentityIndex, PathScopes, covers_path, vault_role_only};
 use super::stretched::{stretched_chains, stretched_list};
 use super::zombie::ended;
+use super::{Grant, VAULT_ROLE};
 use crate::classify::{WindowVerdict, classify_window};
 use crate::model::*;
 use crate::policy::Policy;
@@ -141,7 +141,7 @@ pub fn reconcile(
     }
     for (g, named) in grants.iter().zip(named) {
         let mut idents = named;
-        if idents.is_empty() && g.labels.contains_key("vault_role") {
+        if idents.is_empty() && g.labels.contains_key(VAULT_ROLE) {
             idents = ctx
                 .inv
                 .identities

@@ -41,7 +41,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::{new_grant, rfc3339};
-use crate::ledger::{Grant, LedgerError};
+use crate::ledger::{Grant, LedgerError, VAULT_ROLE};
 use crate::model::{Boundary, Evidence};
 use crate::net::{NetError, NetLimits};
 use crate::redact::{REDACTED, redact};
@@ -282,7 +282,7 @@ impl Vault {
         );
         g.target = scope.to_string();
         if !role.is_empty() {
-            g.labels.insert("vault_role".into(), role);
+            g.labels.insert(VAULT_ROLE.into(), role);
         }
         if !answer.status.is_success() {
             if errors(&answer.body).iter().any(|e| e == "invalid lease") {

@@ -34,7 +34,7 @@
 //! line; the live `--ledger vault` importer reads both.
 
 use super::{Doc, ImportKind, Importer, evidence, json_items, new_grant, rfc3339, text, time_at};
-use crate::ledger::{Grant, LedgerError};
+use crate::ledger::{Grant, LedgerError, VAULT_ROLE};
 use crate::model::Boundary;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -258,7 +258,7 @@ fn issue(line: &Line<'_>, mount: &str, role: &str) -> Option<Grant> {
     g.expires_at = lease_seconds(e)
         .and_then(Duration::try_seconds)
         .and_then(|d| line.time.checked_add_signed(d));
-    g.labels.insert("vault_role".into(), role.to_string());
+    g.labels.insert(VAULT_ROLE.into(), role.to_string());
     g.labels.insert("vault_mount".into(), mount.to_string());
     g.labels
         .insert("issued_unix".into(), line.time.timestamp().to_string());
