@@ -2,6 +2,17 @@
 //! file refused with its file and reason. Each check's positive and negative cases are
 //! snapshot fixtures in tests/fixtures/checks/, run by tests/check_fixtures.rs.
 
+/// The errors of the built-in rules with `extra.toml` holding `text` beside them.
+fn refusals(dir: &std::path::Path, text: &str) -> Vec<String> {
+    std::fs::write(dir.join("extra.toml"), text).unwrap();
+    jitgap::scan::Registry::builtin()
+        .rules(Some(dir))
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
 #[test]
 fn rule_ids_and_names_are_unique_and_documented() {
     let rules = jitgap::scan::registry::embedded_rules().unwrap();
@@ -39,13 +50,10 @@ fn rule_ids_and_names_are_unique_and_documented() {
 #[test]
 fn a_rule_file_with_a_bad_check_is_refused_with_file_and_reason() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("extra.toml"), "[[check]]\nid = \"AWS001\"\nname = \"Bad Name\"\nseverity = \"high\"\nconfidence = \"high\"\nsummary = \"\"\nwhy = \"w\"\nremediation = \"r\"\nframeworks = [\"nope\"]\nsince = \"0.1.0\"\nmatch = { subject = \"signal\" }\n").unwrap();
-    let errs: Vec<String> = jitgap::scan::Registry::builtin()
-        .rules(Some(dir.path()))
-        .unwrap_err()
-        .iter()
-        .map(|e| e.to_string())
-        .collect();
+    let errs = refusals(
+        dir.path(),
+        "[[check]]\nid = \"AWS001\"\nname = \"Bad Name\"\nseverity = \"high\"\nconfidence = \"high\"\nsummary = \"\"\nwhy = \"w\"\nremediation = \"r\"\nframeworks = [\"nope\"]\nsince = \"0.1.0\"\nmatch = { subject = \"signal\" }\n",
+    );
     let all = errs.join("\n");
     for want in [
         "duplicate id",
@@ -57,17 +65,7 @@ fn a_rule_file_with_a_bad_check_is_refused_with_file_and_reason() {
         assert!(all.contains(want), "missing `{want}` in:\n{all}");
     }
     assert!(errs.iter().all(|e| e.contains("extra.toml")), "{all}");
-    std::fs::write(
-        dir.path().join("extra.toml"),
-        "[[check]]\nid = \"X\"\nunknown_field = 1\n",
-    )
-    .unwrap();
-    let errs: Vec<String> = jitgap::scan::Registry::builtin()
-        .rules(Some(dir.path()))
-        .unwrap_err()
-        .iter()
-        .map(|e| e.to_string())
-        .collect();
+    let errs = refusals(dir.path(), "[[check]]\nid = \"X\"\nunknown_field = 1\n");
     assert!(
         errs[0].contains("extra.toml:") && errs[0].contains("unknown_field"),
         "{errs:?}"
@@ -80,17 +78,12 @@ fn a_rule_id_with_characters_beyond_ascii_is_refused_not_a_crash() {
     // four-byte character.
     let dir = tempfile::tempdir().unwrap();
     for id in ["LED004€𝄞", "AWS€01", "𝄞𝄞", "ÄWS001"] {
-        std::fs::write(
-            dir.path().join("extra.toml"),
-            format!("[[check]]\nid = \"{id}\"\nname = \"odd-id\"\nseverity = \"high\"\nconfidence = \"high\"\nsummary = \"s\"\nwhy = \"w\"\nremediation = \"r\"\nframeworks = []\nsince = \"0.1.0\"\nmatch = {{ subject = \"signal\", signal = \"x\" }}\n"),
-        )
-        .unwrap();
-        let errs: Vec<String> = jitgap::scan::Registry::builtin()
-            .rules(Some(dir.path()))
-            .unwrap_err()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let errs = refusals(
+            dir.path(),
+            &format!(
+                "[[check]]\nid = \"{id}\"\nname = \"odd-id\"\nseverity = \"high\"\nconfidence = \"high\"\nsummary = \"s\"\nwhy = \"w\"\nremediation = \"r\"\nframeworks = []\nsince = \"0.1.0\"\nmatch = {{ subject = \"signal\", signal = \"x\" }}\n"
+            ),
+        );
         assert!(
             errs.iter()
                 .any(|e| e.contains("extra.toml") && e.contains("upper-case boundary prefix")),
