@@ -95,15 +95,15 @@ impl Report {
         self.findings.iter().filter(|f| !f.is_suppressed())
     }
 
-    /// The identity's display name, or `id` when the report does not hold it. Reports list
-    /// identities by id, so this is a binary search; a report sorted otherwise (written by
-    /// hand) falls back to a scan.
+    /// The identity's display name, or `id` when the report does not hold it (an untraceable
+    /// ledger grant names its identity as the ledger does). A report lists its identities by
+    /// id (`Inventory::sort`, the one place a report is made), so this is a binary search:
+    /// a missing id costs no scan of every identity.
     pub fn identity_name<'a>(&'a self, id: &'a str) -> &'a str {
-        let found = match self.identities.binary_search_by(|i| i.id.as_str().cmp(id)) {
-            Ok(n) => Some(&self.identities[n]),
-            Err(_) => self.identities.iter().find(|i| i.id == id),
-        };
-        found.map(|i| i.name.as_str()).unwrap_or(id)
+        match self.identities.binary_search_by(|i| i.id.as_str().cmp(id)) {
+            Ok(n) => self.identities[n].name.as_str(),
+            Err(_) => id,
+        }
     }
 }
 

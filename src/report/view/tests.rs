@@ -88,6 +88,28 @@ fn finding_rows_name_the_identity_and_show_baseline_only_with_one() {
 }
 
 #[test]
+fn identity_names_are_found_by_id_and_a_missing_id_is_its_own_name() {
+    let r = demo();
+    assert!(r.identities.len() > 3);
+    assert!(
+        r.identities
+            .iter()
+            .any(|i| i.name.as_str() != i.id.as_str())
+    );
+    // The binary search rests on this order.
+    assert!(
+        r.identities
+            .is_sorted_by(|a, b| a.id.as_str() <= b.id.as_str())
+    );
+    for i in &r.identities {
+        assert_eq!(r.identity_name(&i.id), i.name.as_str(), "{}", i.id);
+    }
+    for missing in ["", "arn:aws:iam::000000000000:role/none", "~after-every-id"] {
+        assert_eq!(r.identity_name(missing), missing);
+    }
+}
+
+#[test]
 fn ledger_line_and_columns_say_the_same_numbers() {
     let mut r = demo();
     r.ledger = Some(LedgerSummary {
